@@ -1,0 +1,158 @@
+package accounts
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Store is the persistence contract. Every backend (PostgreSQL, SQLite)
+// implements it and passes the conformance suite in accounts/storetest.
+//
+// Methods called on the Store itself each run as their own statement or
+// transaction; InTx gives a Tx whose methods all run in one transaction.
+type Store interface {
+	Tx
+
+	// InTx runs fn in one transaction and commits when fn returns nil. When
+	// fn returns an error or panics, nothing fn wrote is kept and the error
+	// is returned unchanged. fn may be re-run when the database reports a
+	// serialization failure, so it must not have side effects outside tx.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+
+	// Ping reports whether the database is reachable.
+	Ping(ctx context.Context) error
+	// SchemaVersion returns the applied and the latest known migration
+	// versions; they are equal when the schema is current.
+	SchemaVersion(ctx context.Context) (applied, latest int, err error)
+	// Close releases the store's connections.
+	Close() error
+}
+
+// Tx holds every data operation. Unless a method says otherwise:
+//   - lookups of one record return ErrNotFound when there is none;
+//   - creates require the caller to set ID and timestamps;
+//   - times round-trip in UTC at microsecond precision;
+//   - lookups by username, email, slug or domain name are case-insensitive.
+type Tx interface {
+	// CreateTeam inserts t. Returns ErrSlugTaken when another team has the
+	// same slug in any letter case.
+	CreateTeam(ctx context.Context, t *Team) error
+	GetTeam(ctx context.Context, id string) (Team, error)
+	GetTeamBySlug(ctx context.Context, slug string) (Team, error)
+	// ListTeams returns every team ordered by slug.
+	ListTeams(ctx context.Context) ([]Team, error)
+	// UpdateTeam reads the team, locks it until the surrounding transaction
+	// ends, applies fn and writes the result (Name, Plan, Settings,
+	// UpdatedAt). When fn returns an error nothing is written and the error
+	// is returned. ID, Slug and CreatedAt changes are ignored.
+	UpdateTeam(ctx context.Context, id string, fn func(t *Team) error) (Team, error)
+
+	// CreateDomain inserts d. Returns ErrDomainTaken when the team already
+	// claims the name, or when d is verified and another team has verified it.
+	CreateDomain(ctx context.Context, d *Domain) error
+	// ListDomains returns a team's domains ordered by name.
+	ListDomains(ctx context.Context, teamID string) ([]Domain, error)
+	// VerifyDomain marks a team's claim verified. Returns ErrNotFound when
+	// the team has no such domain and ErrDomainTaken when another team has
+	// verified it already.
+	VerifyDomain(ctx context.Context, teamID, name string, at time.Time) (Domain, error)
+	// FindVerifiedDomain returns the one verified claim on name.
+	FindVerifiedDomain(ctx context.Context, name string) (Domain, error)
+
+	// CreateUser inserts u. Returns ErrUsernameTaken or ErrEmailTaken when
+	// another user has the same username or email in any letter case;
+	// under concurrent creates of one username exactly one succeeds.
+	CreateUser(ctx context.Context, u *User) error
+	GetUser(ctx context.Context, id string) (User, error)
+	GetUserByUsername(ctx context.Context, username string) (User, error)
+	GetUserByEmail(ctx context.Context, email string) (User, error)
+	// UpdateUser reads the user, locks the row until the surrounding
+	// transaction ends, applies fn and writes Username, Name, Email,
+	// EmailVerifiedAt, Status, ManagedByTeamID and UpdatedAt. When fn returns
+	// an error nothing is written. Returns ErrUsernameTaken or ErrEmailTaken
+	// on a uniqueness clash.
+	UpdateUser(ctx context.Context, id string, fn func(u *User) error) (User, error)
+
+	// AddMembership inserts m. Returns ErrAlreadyMember when the user is in
+	// the team already and ErrNotFound when the team or user does not exist.
+	AddMembership(ctx context.Context, m Membership) error
+	GetMembership(ctx context.Context, teamID, userID string) (Membership, error)
+	// ListUserMemberships returns a user's memberships ordered by team ID.
+	ListUserMemberships(ctx context.Context, userID string) ([]Membership, error)
+	// ListTeamMembers returns a team's memberships ordered by creation time.
+	ListTeamMembers(ctx context.Context, teamID string) ([]Membership, error)
+	// CountTeamMembers returns how many memberships the team has.
+	CountTeamMembers(ctx context.Context, teamID string) (int, error)
+	// RemoveMembership deletes one membership; ErrNotFound when absent.
+	RemoveMembership(ctx context.Context, teamID, userID string) error
+
+	// SetPasswordHash stores (inserts or replaces) a user's password hash, a
+	// PHC string.
+	SetPasswordHash(ctx context.Context, userID, hash string, at time.Time) error
+	// GetPasswordHash returns ErrNotFound when the user has no password
+	// (e.g. signs in only through SSO).
+	GetPasswordHash(ctx context.Context, userID string) (string, error)
+
+	// CreateSession inserts s (TokenHash is unique).
+	CreateSession(ctx context.Context, s *Session) error
+	// GetSessionByTokenHash returns the session with that token hash,
+	// whether live, expired or revoked.
+	GetSessionByTokenHash(ctx context.Context, hash []byte) (Session, error)
+	// TouchSession moves a live session's LastSeenAt and IdleExpiresAt. A
+	// revoked session is left alone (no error).
+	TouchSession(ctx context.Context, id string, lastSeen, idleExpires time.Time) error
+	// ListSessions returns a user's sessions that are not revoked and not
+	// expired at now, newest first.
+	ListSessions(ctx context.Context, userID string, now time.Time) ([]Session, error)
+	// RevokeSession revokes one of the user's sessions. ErrNotFound when the
+	// user has no such unrevoked session (another user's ID included).
+	RevokeSession(ctx context.Context, userID, sessionID, reason string, at time.Time) error
+	// RevokeSessions revokes every unrevoked session of the user except
+	// exceptID (may be empty) and returns how many it revoked.
+	RevokeSessions(ctx context.Context, userID, exceptID, reason string, at time.Time) (int, error)
+
+	// CreateToken inserts t and, atomically with it, marks every other unused
+	// token of the same user and purpose used at t.CreatedAt: the newest
+	// token wins.
+	CreateToken(ctx context.Context, t *OneTimeToken) error
+	// ConsumeToken marks the unused, unexpired token with that purpose and
+	// hash used at now and returns it. Under concurrent calls exactly one
+	// succeeds; the others, and any call for an unknown, used or expired
+	// token, get ErrNotFound.
+	ConsumeToken(ctx context.Context, purpose TokenPurpose, hash []byte, now time.Time) (OneTimeToken, error)
+
+	// CreateSCIMToken inserts t (TokenHash is unique).
+	CreateSCIMToken(ctx context.Context, t *SCIMToken) error
+	// GetSCIMTokenByHash returns the token with that hash, usable or not.
+	GetSCIMTokenByHash(ctx context.Context, hash []byte) (SCIMToken, error)
+	// ListSCIMTokens returns a team's tokens, newest first.
+	ListSCIMTokens(ctx context.Context, teamID string) ([]SCIMToken, error)
+	// RevokeSCIMToken revokes one of the team's tokens; ErrNotFound when the
+	// team has no such unrevoked token.
+	RevokeSCIMToken(ctx context.Context, teamID, tokenID string, at time.Time) error
+	// TouchSCIMToken records a use of the token.
+	TouchSCIMToken(ctx context.Context, id string, at time.Time) error
+
+	// AppendAudit inserts e.
+	AppendAudit(ctx context.Context, e AuditEvent) error
+	// ListAudit returns up to limit of a team's events, newest first; with an
+	// empty teamID, events outside any team.
+	ListAudit(ctx context.Context, teamID string, limit int) ([]AuditEvent, error)
+
+	// HitRateLimit adds one to the counter named key for the fixed window
+	// starting at windowStart and returns the count after the increment.
+	// Atomic across replicas: concurrent hits are all counted.
+	HitRateLimit(ctx context.Context, key string, windowStart time.Time) (int, error)
+
+	// PurgeExpired deletes what can never be used again: sessions revoked or
+	// expired before cutoff, one-time tokens used or expired before cutoff,
+	// and rate-limit windows that started before cutoff. Returns how many
+	// rows it deleted in all.
+	PurgeExpired(ctx context.Context, cutoff time.Time) (int, error)
+}
+
+// Fold returns the case-insensitive key of a username, email, slug or domain
+// name. Stores keep it beside the original to enforce uniqueness and look
+// records up, so every backend agrees on what "the same name" means.
+func Fold(s string) string { return strings.ToLower(s) }
