@@ -1,0 +1,218 @@
+package accounts
+
+import (
+	"context"
+	"time"
+)
+
+// SessionProfile is a pair of lifetimes: a session ends after Idle without
+// use or Absolute after sign-in, whichever comes first.
+type SessionProfile struct {
+	Idle     time.Duration
+	Absolute time.Duration
+}
+
+// SessionConfig holds the server-wide session profiles.
+type SessionConfig struct {
+	Default    SessionProfile
+	Persistent SessionProfile // "Keep me signed in"
+	// TouchInterval throttles last-seen writes: a session is written back
+	// at most this often, so reading pages does not turn into writes.
+	TouchInterval time.Duration
+}
+
+// DefaultSessionConfig: 8 h idle / 24 h absolute by default; 30 d idle /
+// 90 d absolute with "Keep me signed in"; last seen written once a minute.
+func DefaultSessionConfig() SessionConfig {
+	return SessionConfig{
+		Default:       SessionProfile{Idle: 8 * time.Hour, Absolute: 24 * time.Hour},
+		Persistent:    SessionProfile{Idle: 30 * 24 * time.Hour, Absolute: 90 * 24 * time.Hour},
+		TouchInterval: time.Minute,
+	}
+}
+
+// StartSessionInput opens a session for an authenticated user.
+type StartSessionInput struct {
+	UserID     string
+	Persistent bool
+	UserAgent  string
+	IP         string
+	AuthMethod string
+	// PreviousToken is the session cookie the browser sent, if any. It is
+	// revoked so that a sign-in always rotates the token (no fixation).
+	PreviousToken string
+}
+
+// StartSession creates a session and returns its token, which only the
+// caller ever sees. Lifetimes come from the profile, shortened by any team
+// of the user that sets stricter ones.
+func (s *Service) StartSession(ctx context.Context, in StartSessionInput) (string, Session, error) {
+	token, hash, err := newSecret(s.random, "")
+	if err != nil {
+		return "", Session{}, err
+	}
+	id, err := newID()
+	if err != nil {
+		return "", Session{}, err
+	}
+	now := s.Now()
+	sess := Session{
+		ID: id, UserID: in.UserID, TokenHash: hash, CreatedAt: now, LastSeenAt: now,
+		Persistent: in.Persistent, UserAgent: truncate(in.UserAgent, 512), IP: in.IP, AuthMethod: in.AuthMethod,
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		p, err := s.profile(ctx, tx, in.UserID, in.Persistent)
+		if err != nil {
+			return err
+		}
+		sess.IdleExpiresAt, sess.AbsExpiresAt = now.Add(p.Idle), now.Add(p.Absolute)
+		if in.PreviousToken != "" {
+			if old, err := tx.GetSessionByTokenHash(ctx, HashToken(in.PreviousToken)); err == nil && old.RevokedAt == nil {
+				if err := tx.RevokeSession(ctx, old.UserID, old.ID, "rotated", now); err != nil && ErrorCode(err) != CodeNotFound {
+					return err
+				}
+			}
+		}
+		if err := tx.CreateSession(ctx, &sess); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, Actor{Kind: ActorUser, ID: in.UserID, IP: in.IP}, "", "session.start", sess.ID,
+			map[string]string{"method": in.AuthMethod, "persistent": boolString(in.Persistent)})
+	})
+	if err != nil {
+		return "", Session{}, err
+	}
+	return token, sess, nil
+}
+
+// profile returns the session lifetimes for a user: the server profile,
+// shortened by the strictest override among the user's teams.
+func (s *Service) profile(ctx context.Context, tx Tx, userID string, persistent bool) (SessionProfile, error) {
+	p := s.sessions.Default
+	if persistent {
+		p = s.sessions.Persistent
+	}
+	ms, err := tx.ListUserMemberships(ctx, userID)
+	if err != nil {
+		return p, err
+	}
+	for _, m := range ms {
+		t, err := tx.GetTeam(ctx, m.TeamID)
+		if err != nil {
+			return p, err
+		}
+		idle, abs := t.Settings.SessionIdleTimeout, t.Settings.SessionAbsoluteTimeout
+		if persistent {
+			idle, abs = t.Settings.PersistentIdleTimeout, t.Settings.PersistentAbsoluteTimeout
+		}
+		if idle > 0 && idle < p.Idle {
+			p.Idle = idle
+		}
+		if abs > 0 && abs < p.Absolute {
+			p.Absolute = abs
+		}
+	}
+	return p, nil
+}
+
+// LookupSession returns the session a token names and its user, whatever
+// the session's state: whether it may still be used is the policy's call.
+// Returns ErrNotFound for a token that names no session.
+func (s *Service) LookupSession(ctx context.Context, token string) (Session, User, error) {
+	if token == "" {
+		return Session{}, User{}, ErrNotFound
+	}
+	sess, err := s.store.GetSessionByTokenHash(ctx, HashToken(token))
+	if err != nil {
+		return Session{}, User{}, err
+	}
+	u, err := s.store.GetUser(ctx, sess.UserID)
+	if err != nil {
+		return Session{}, User{}, err
+	}
+	return sess, u, nil
+}
+
+// TouchSession records a use of a live session, at most once per
+// TouchInterval, moving its idle expiry forward.
+func (s *Service) TouchSession(ctx context.Context, sess Session) error {
+	now := s.Now()
+	if now.Sub(sess.LastSeenAt) < s.sessions.TouchInterval {
+		return nil
+	}
+	p := s.sessions.Default
+	if sess.Persistent {
+		p = s.sessions.Persistent
+	}
+	// Keep any team override: the idle window is the one the session got.
+	idle := sess.IdleExpiresAt.Sub(sess.LastSeenAt)
+	if idle <= 0 || idle > p.Idle {
+		idle = p.Idle
+	}
+	return s.store.TouchSession(ctx, sess.ID, now, now.Add(idle))
+}
+
+// SignOut revokes the session a token names; an unknown or already revoked
+// token is not an error (signing out twice is fine).
+func (s *Service) SignOut(ctx context.Context, token string) error {
+	sess, err := s.store.GetSessionByTokenHash(ctx, HashToken(token))
+	if ErrorCode(err) == CodeNotFound || (err == nil && sess.RevokedAt != nil) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.RevokeSession(ctx, sess.UserID, sess.ID, "signed_out", s.Now()); err != nil {
+			if ErrorCode(err) == CodeNotFound {
+				return nil // a concurrent sign-out won
+			}
+			return err
+		}
+		return s.audit(ctx, tx, Actor{Kind: ActorUser, ID: sess.UserID}, "", "session.end", sess.ID, nil)
+	})
+}
+
+// Sessions lists a user's live sessions, newest first.
+func (s *Service) Sessions(ctx context.Context, userID string) ([]Session, error) {
+	return s.store.ListSessions(ctx, userID, s.Now())
+}
+
+// RevokeSession revokes one of the user's sessions. ErrNotFound when the
+// user has no such live session.
+func (s *Service) RevokeSession(ctx context.Context, actor Actor, userID, sessionID string) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.RevokeSession(ctx, userID, sessionID, "revoked_by_user", s.Now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "", "session.revoke", sessionID, nil)
+	})
+}
+
+// RevokeOtherSessions revokes every session of the user but exceptID and
+// returns how many it revoked.
+func (s *Service) RevokeOtherSessions(ctx context.Context, actor Actor, userID, exceptID string) (int, error) {
+	var n int
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		if n, err = tx.RevokeSessions(ctx, userID, exceptID, "revoked_by_user", s.Now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, "", "session.revoke_all", userID, map[string]string{"count": itoa(n)})
+	})
+	return n, err
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+func boolString(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
