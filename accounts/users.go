@@ -208,3 +208,31 @@ func (s *Service) Authenticate(ctx context.Context, login, password, ip string) 
 	}
 	return u, nil
 }
+
+// SetPassword replaces a user's password (an operator or, later, a reset
+// link) and, in the same transaction, revokes every session of the user:
+// whoever knew the old password is signed out.
+func (s *Service) SetPassword(ctx context.Context, actor Actor, userID, password string) error {
+	u, err := s.store.GetUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if err := s.passwords.Check(password, true, u.Username, u.Email); err != nil {
+		return err
+	}
+	hash, err := HashPassword(password, s.argon2)
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		now := s.Now()
+		if err := tx.SetPasswordHash(ctx, userID, hash, now); err != nil {
+			return err
+		}
+		n, err := tx.RevokeSessions(ctx, userID, "", "password_changed", now)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, u.ManagedByTeamID, "user.password_set", userID, map[string]string{"sessions_revoked": itoa(n)})
+	})
+}

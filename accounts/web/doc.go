@@ -1,0 +1,7 @@
+// Package web is the browser and JSON edge of accounts: the /api/v1 handlers
+// (sign-up, sign-in, sessions, the signed-in person) and, later, the
+// server-rendered pages. Handlers translate HTTP to accounts.Service calls
+// and policy decisions, and domain errors to RFC 9457 problem+json.
+//
+// It holds no business rules and never imports a store, scim or sso.
+package web

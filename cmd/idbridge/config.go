@@ -1,0 +1,149 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/idbridge/idbridge/accounts/keyring"
+)
+
+// config is everything serve needs, read from flags and IDBRIDGE_* env.
+type config struct {
+	Addr              string
+	BaseURL           string
+	DB                string
+	EncryptionKeys    string // secret: "id:base64key,…"
+	EncryptionKeyFile string
+	LogFormat         string // auto, json, text
+	LogLevel          string
+	MaxBodyBytes      int64
+	TrustedProxies    string
+	ShutdownTimeout   time.Duration
+	PasswordMinLength int
+	// PasswordSingleFactorMinLength applies when a password is the only
+	// factor (0: same as PasswordMinLength).
+	PasswordSingleFactorMinLength int
+}
+
+func serveFlags(c cli, args []string) (config, error) {
+	fs := newFlags(c, "serve")
+	var cfg config
+	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&cfg.BaseURL, "base-url", "http://127.0.0.1:8080", "public URL of this server (https in production)")
+	fs.StringVar(&cfg.DB, "db", defaultDB, "database: postgres://… or sqlite:PATH")
+	fs.StringVar(&cfg.EncryptionKeys, "encryption-keys", "", "key ring for secrets at rest: id:base64key[,…], first is primary (see 'idbridge keygen')")
+	fs.StringVar(&cfg.EncryptionKeyFile, "encryption-key-file", "", "file holding the key ring, one id:base64key per line")
+	fs.StringVar(&cfg.LogFormat, "log-format", "auto", "auto (text for a loopback http base URL, else json), json or text")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", 1<<20, "largest request body accepted")
+	fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated proxy CIDRs whose X-Forwarded-For is believed")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may finish after SIGTERM")
+	fs.IntVar(&cfg.PasswordMinLength, "password-min-length", 8, "shortest password accepted (NIST 800-63B: at least 8)")
+	fs.IntVar(&cfg.PasswordSingleFactorMinLength, "password-single-factor-min-length", 0, "shortest password for accounts without 2FA, e.g. 15 (0: off)")
+	if err := parseFlags(c, fs, args); err != nil {
+		return config{}, err
+	}
+	return cfg, cfg.validate()
+}
+
+// validate runs a table of checks and returns the first failure as a usage
+// error.
+func (cfg config) validate() error {
+	checks := []struct {
+		ok  bool
+		msg string
+	}{
+		{cfg.Addr != "", "--addr is required"},
+		{validBaseURL(cfg.BaseURL) == nil, fmt.Sprint(validBaseURL(cfg.BaseURL))},
+		{cfg.LogFormat == "auto" || cfg.LogFormat == "json" || cfg.LogFormat == "text", "--log-format is auto, json or text"},
+		{parseLevel(cfg.LogLevel) != nil, "--log-level is debug, info, warn or error"},
+		{cfg.MaxBodyBytes >= 1024, "--max-body-bytes must be at least 1024"},
+		{cfg.ShutdownTimeout > 0, "--shutdown-timeout must be positive"},
+		{cfg.PasswordMinLength >= 8, "--password-min-length must be at least 8 (NIST 800-63B)"},
+		{cfg.PasswordSingleFactorMinLength == 0 || cfg.PasswordSingleFactorMinLength >= cfg.PasswordMinLength, "--password-single-factor-min-length must be 0 or at least --password-min-length"},
+		{cfg.EncryptionKeys == "" || cfg.EncryptionKeyFile == "", "set --encryption-keys or --encryption-key-file, not both"},
+		{cfg.EncryptionKeys != "" || cfg.EncryptionKeyFile != "", "no encryption key: set --encryption-key-file or IDBRIDGE_ENCRYPTION_KEYS (make one with 'idbridge keygen')"},
+	}
+	for _, ch := range checks {
+		if !ch.ok {
+			return usagef("%s", ch.msg)
+		}
+	}
+	return nil
+}
+
+// validBaseURL accepts https anywhere and http only on loopback, where
+// cookies cannot be Secure and nobody else can listen.
+func validBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("--base-url must be an absolute http(s) URL without query, e.g. https://id.example.com")
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return fmt.Errorf("--base-url must be https unless the host is loopback (127.0.0.1, ::1, localhost)")
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// secure reports whether cookies get the Secure flag and __Host- prefix.
+func (cfg config) secure() bool { return strings.HasPrefix(cfg.BaseURL, "https://") }
+
+func parseLevel(s string) *slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return nil
+	}
+	return &l
+}
+
+// keyRing loads the encryption key ring from the flag or the file.
+func (cfg config) keyRing() (*keyring.Ring, error) {
+	spec := cfg.EncryptionKeys
+	if cfg.EncryptionKeyFile != "" {
+		b, err := os.ReadFile(cfg.EncryptionKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("read --encryption-key-file: %w", err)
+		}
+		spec = string(b)
+	}
+	return keyring.Parse(spec)
+}
+
+// logValue prints the config once at start-up with secrets redacted.
+func (cfg config) LogValue() slog.Value {
+	keys := "file " + cfg.EncryptionKeyFile
+	if cfg.EncryptionKeys != "" {
+		keys = "[redacted]"
+	}
+	return slog.GroupValue(
+		slog.String("addr", cfg.Addr), slog.String("base_url", cfg.BaseURL),
+		slog.String("db", redactDB(cfg.DB)), slog.String("encryption_keys", keys),
+		slog.String("log_format", cfg.LogFormat), slog.Int64("max_body_bytes", cfg.MaxBodyBytes),
+		slog.String("trusted_proxies", cfg.TrustedProxies),
+	)
+}
+
+// redactDB hides a password in a database URL.
+func redactDB(db string) string {
+	u, err := url.Parse(db)
+	if err != nil || u.User == nil {
+		return db
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "redacted")
+	}
+	return u.String()
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/idbridge/idbridge/accounts"
+	"github.com/idbridge/idbridge/accounts/web"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routeDeps are the handlers routes mounts.
+type routeDeps struct {
+	api     *web.API
+	store   accounts.Store
+	metrics *metrics
+}
+
+// routes holds every URL the server answers.
+func routes(r *gin.Engine, d routeDeps) {
+	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
+	r.GET("/readyz", readyz(d.store))
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.metrics.registry, promhttp.HandlerOpts{})))
+
+	v1 := r.Group("/api/v1")
+	v1.POST("/signup", d.api.SignUp)
+	v1.POST("/signin", d.api.SignIn)
+	v1.POST("/signout", d.api.SignOut)
+	me := v1.Group("/me", d.api.RequireSession)
+	me.GET("", d.api.Me)
+
+	r.NoRoute(d.api.NotFound)
+	r.NoMethod(d.api.MethodNotAllowed)
+}
+
+// readyz answers 200 when the database is reachable and its schema is the
+// one this binary expects, so a load balancer sends no traffic before that.
+func readyz(st accounts.Store) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		if err := st.Ping(ctx); err != nil {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": "database unreachable"})
+			return
+		}
+		applied, latest, err := st.SchemaVersion(ctx)
+		if err != nil || applied != latest {
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "reason": "schema not current", "applied": applied, "latest": latest})
+			return
+		}
+		c.JSON(http.StatusOK, gin.H{"status": "ready", "schema_version": applied})
+	}
+}

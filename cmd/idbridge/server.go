@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/idbridge/idbridge/accounts"
+	"github.com/idbridge/idbridge/accounts/web"
+)
+
+func runServe(ctx context.Context, c cli, args []string) error {
+	cfg, err := serveFlags(c, args)
+	if err != nil {
+		return err
+	}
+	log := newLogger(c, cfg)
+	if _, err := cfg.keyRing(); err != nil {
+		return err
+	}
+	st, err := openMigrated(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	policy := accounts.DefaultPasswordPolicy()
+	policy.MinLength = cfg.PasswordMinLength
+	policy.SingleFactorMinLength = cfg.PasswordSingleFactorMinLength
+	svc, err := accounts.NewService(accounts.ServiceParams{Store: st, PasswordPolicy: policy})
+	if err != nil {
+		return err
+	}
+	handler, err := newServer(serverParams{cfg: cfg, log: log, service: svc, store: st, metrics: newMetrics()})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("idbridge starting", "config", cfg)
+	fmt.Fprintf(c.stdout, "idbridge listening on http://%s (base URL %s)\n", ln.Addr(), cfg.BaseURL)
+
+	go purgeLoop(ctx, svc, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down; letting in-flight requests finish", "timeout", cfg.ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// purgeLoop deletes expired sessions, tokens and rate-limit windows every
+// ten minutes. Replicas may overlap harmlessly: deletes are idempotent.
+func purgeLoop(ctx context.Context, svc *accounts.Service, log *slog.Logger) {
+	tick := time.NewTicker(10 * time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if n, err := svc.PurgeExpired(ctx); err != nil {
+				log.Warn("purge expired rows", "err", err)
+			} else if n > 0 {
+				log.Info("purged expired rows", "rows", n)
+			}
+		}
+	}
+}
+
+func newLogger(c cli, cfg config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: *parseLevel(cfg.LogLevel)}
+	format := cfg.LogFormat
+	if format == "auto" {
+		format = "json"
+		if !cfg.secure() {
+			format = "text" // loopback development
+		}
+	}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(c.stderr, opts))
+	}
+	return slog.New(slog.NewJSONHandler(c.stderr, opts))
+}
+
+// serverParams are newServer's dependencies.
+type serverParams struct {
+	cfg     config
+	log     *slog.Logger
+	service *accounts.Service
+	store   accounts.Store
+	metrics *metrics
+}
+
+// newServer builds the whole HTTP handler: gin with our middleware and
+// routes, wrapped in cross-origin protection for browser-facing writes.
+func newServer(p serverParams) (http.Handler, error) {
+	gin.SetMode(gin.ReleaseMode)
+	engine := gin.New()
+	engine.HandleMethodNotAllowed = true
+	engine.ContextWithFallback = true
+	var proxies []string
+	if p.cfg.TrustedProxies != "" {
+		proxies = strings.Split(p.cfg.TrustedProxies, ",")
+	}
+	if err := engine.SetTrustedProxies(proxies); err != nil {
+		return nil, usagef("--trusted-proxies: %v", err)
+	}
+	engine.Use(requestID, recovery(p.log), accessLog(p.log), p.metrics.middleware, limitBody(p.cfg.MaxBodyBytes))
+	api := web.NewAPI(web.APIParams{Service: p.service, Logger: p.log, Cookie: web.SessionCookie{Secure: p.cfg.secure()}})
+	routes(engine, routeDeps{api: api, store: p.store, metrics: p.metrics})
+
+	cop := http.NewCrossOriginProtection()
+	// SCIM is called server-to-server with a bearer token, never with
+	// cookies, so a browser's cross-origin rules say nothing about it.
+	cop.AddInsecureBypassPattern("/scim/")
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `{"type":"/problems/cross_origin_request","title":"Forbidden","status":403,"detail":"cross-origin requests may not change anything here","code":"cross_origin_request"}`)
+	}))
+	return cop.Handler(engine), nil
+}
+
+// requestID gives every request an id, echoed in X-Request-Id and in logs
+// and error bodies. A caller's own id is kept when it is short and plain.
+func requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-Id")
+	if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		b := make([]byte, 12)
+		_, _ = rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	c.Header("X-Request-Id", id)
+	c.Next()
+}
+
+// recovery turns a panic into a logged 500 problem instead of a dropped
+// connection.
+func recovery(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				web.WriteProblem(c, log, fmt.Errorf("panic: %v", r))
+			}
+		}()
+		c.Next()
+	}
+}
+
+// accessLog writes one line per request. It never logs query strings or
+// bodies, which may hold tokens.
+func accessLog(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		log.Info("request",
+			"request_id", web.RequestID(c), "method", c.Request.Method, "path", c.Request.URL.Path,
+			"route", c.FullPath(), "status", c.Writer.Status(), "duration_ms", time.Since(start).Milliseconds(),
+			"ip", c.ClientIP())
+	}
+}
+
+// limitBody caps request bodies; decoders see *http.MaxBytesError and
+// answer 413.
+func limitBody(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.ContentLength > n {
+			web.WriteProblem(c, slog.New(slog.DiscardHandler), web.TooLarge(n))
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		c.Next()
+	}
+}
