@@ -21,8 +21,8 @@ func (p Plan) Valid() bool {
 	return false
 }
 
-// Team is a customer organisation. Slug is unique case-insensitively and is
-// stored lower-cased.
+// Team is a customer organisation. Slug is unique case-insensitively; the
+// Service lower-cases it before it is stored.
 type Team struct {
 	ID        string
 	Slug      string
