@@ -18,6 +18,9 @@ type Store interface {
 	// fn returns an error or panics, nothing fn wrote is kept and the error
 	// is returned unchanged. fn may be re-run when the database reports a
 	// serialization failure, so it must not have side effects outside tx.
+	// After a Tx method returns an error other than a sentinel it documents,
+	// fn must return: PostgreSQL aborts the transaction on any failed
+	// statement.
 	InTx(ctx context.Context, fn func(tx Tx) error) error
 
 	// Ping reports whether the database is reachable.
@@ -31,9 +34,13 @@ type Store interface {
 
 // Tx holds every data operation. Unless a method says otherwise:
 //   - lookups of one record return ErrNotFound when there is none;
-//   - creates require the caller to set ID and timestamps;
-//   - times round-trip in UTC at microsecond precision;
-//   - lookups by username, email, slug or domain name are case-insensitive.
+//   - creates require the caller to set ID and timestamps, and return
+//     ErrNotFound when a team or user they refer to does not exist;
+//   - times round-trip in UTC, truncated to microseconds;
+//   - lookups by username, email, slug or domain name are case-insensitive
+//     (stores compare Fold keys; the Service lower-cases slugs and domain
+//     names before storing them);
+//   - list methods return an empty (possibly nil) slice when nothing matches.
 type Tx interface {
 	// CreateTeam inserts t. Returns ErrSlugTaken when another team has the
 	// same slug in any letter case.
@@ -70,8 +77,9 @@ type Tx interface {
 	// UpdateUser reads the user, locks the row until the surrounding
 	// transaction ends, applies fn and writes Username, Name, Email,
 	// EmailVerifiedAt, Status, ManagedByTeamID and UpdatedAt. When fn returns
-	// an error nothing is written. Returns ErrUsernameTaken or ErrEmailTaken
-	// on a uniqueness clash.
+	// an error nothing is written and that error is returned unchanged.
+	// Returns ErrNotFound for an unknown id (fn is not called), and
+	// ErrUsernameTaken or ErrEmailTaken on a uniqueness clash.
 	UpdateUser(ctx context.Context, id string, fn func(u *User) error) (User, error)
 
 	// AddMembership inserts m. Returns ErrAlreadyMember when the user is in
@@ -100,7 +108,8 @@ type Tx interface {
 	// whether live, expired or revoked.
 	GetSessionByTokenHash(ctx context.Context, hash []byte) (Session, error)
 	// TouchSession moves a live session's LastSeenAt and IdleExpiresAt. A
-	// revoked session is left alone (no error).
+	// revoked or expired session is left alone (no error); an unknown id is
+	// ErrNotFound.
 	TouchSession(ctx context.Context, id string, lastSeen, idleExpires time.Time) error
 	// ListSessions returns a user's sessions that are not revoked and not
 	// expired at now, newest first.
@@ -114,7 +123,8 @@ type Tx interface {
 
 	// CreateToken inserts t and, atomically with it, marks every other unused
 	// token of the same user and purpose used at t.CreatedAt: the newest
-	// token wins.
+	// token wins. (Two creates racing for one user and purpose may both
+	// stay usable; callers issue such tokens one request at a time.)
 	CreateToken(ctx context.Context, t *OneTimeToken) error
 	// ConsumeToken marks the unused, unexpired token with that purpose and
 	// hash used at now and returns it. Under concurrent calls exactly one
@@ -126,18 +136,20 @@ type Tx interface {
 	CreateSCIMToken(ctx context.Context, t *SCIMToken) error
 	// GetSCIMTokenByHash returns the token with that hash, usable or not.
 	GetSCIMTokenByHash(ctx context.Context, hash []byte) (SCIMToken, error)
-	// ListSCIMTokens returns a team's tokens, newest first.
+	// ListSCIMTokens returns a team's tokens, revoked and expired included,
+	// newest first.
 	ListSCIMTokens(ctx context.Context, teamID string) ([]SCIMToken, error)
 	// RevokeSCIMToken revokes one of the team's tokens; ErrNotFound when the
 	// team has no such unrevoked token.
 	RevokeSCIMToken(ctx context.Context, teamID, tokenID string, at time.Time) error
-	// TouchSCIMToken records a use of the token.
+	// TouchSCIMToken records a use of the token; ErrNotFound for an unknown
+	// id.
 	TouchSCIMToken(ctx context.Context, id string, at time.Time) error
 
 	// AppendAudit inserts e.
 	AppendAudit(ctx context.Context, e AuditEvent) error
-	// ListAudit returns up to limit of a team's events, newest first; with an
-	// empty teamID, events outside any team.
+	// ListAudit returns up to limit (> 0) of a team's events, newest first;
+	// with an empty teamID, events outside any team.
 	ListAudit(ctx context.Context, teamID string, limit int) ([]AuditEvent, error)
 
 	// HitRateLimit adds one to the counter named key for the fixed window
