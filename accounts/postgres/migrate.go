@@ -6,13 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
-	"strconv"
-	"strings"
 
-	"github.com/idbridge/idbridge/accounts"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/idbridge/idbridge/accounts/internal/sqlmigrate"
 )
 
 //go:embed migrations/*.sql
@@ -28,38 +26,6 @@ func Migrations() fs.FS {
 	return sub
 }
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations parses the embedded files and checks they are numbered 1,
-// 2, 3 … with no gap, so "applied" can be a single number.
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations") // sorted by name
-	if err != nil {
-		return nil, fmt.Errorf("postgres: read migrations: %w", err)
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v != len(ms)+1 {
-			return nil, fmt.Errorf("postgres: migration %s: want a name starting %04d_", e.Name(), len(ms)+1)
-		}
-		b, err := migrationFiles.ReadFile(path.Join("migrations", e.Name()))
-		if err != nil {
-			return nil, fmt.Errorf("postgres: read migration: %w", err)
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	if len(ms) == 0 {
-		return nil, errors.New("postgres: no migrations embedded")
-	}
-	return ms, nil
-}
-
 // migrateLockKey names the advisory lock that serialises Migrate across
 // replicas. Any constant works as long as it never changes.
 const migrateLockKey int64 = 0x6964627269646765 // "idbridge"
@@ -72,7 +38,7 @@ const migrateLockKey int64 = 0x6964627269646765 // "idbridge"
 // It returns a CodeSchemaTooNew error when the database was migrated by a
 // newer idbridge.
 func (s *Store) Migrate(ctx context.Context) error {
-	ms, err := loadMigrations()
+	ms, err := sqlmigrate.Load(migrationFiles, "migrations")
 	if err != nil {
 		return err
 	}
@@ -85,8 +51,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 }
 
 // migrateOne applies the first pending migration, or reports that none is.
-func (s *Store) migrateOne(ctx context.Context, ms []migration) (done bool, err error) {
-	latest := ms[len(ms)-1].version
+func (s *Store) migrateOne(ctx context.Context, ms []sqlmigrate.Migration) (done bool, err error) {
+	latest := ms[len(ms)-1].Version
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLockKey); err != nil {
 			return fmt.Errorf("postgres: lock for migration: %w", err)
@@ -103,37 +69,32 @@ func (s *Store) migrateOne(ctx context.Context, ms []migration) (done bool, err 
 			return fmt.Errorf("postgres: read schema version: %w", err)
 		}
 		if applied > latest {
-			return schemaTooNew(applied, latest)
+			return sqlmigrate.TooNew(applied, latest)
 		}
 		if applied == latest {
 			done = true
 			return nil
 		}
 		m := ms[applied] // versions are 1..latest without gaps
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return fmt.Errorf("postgres: migration %s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return fmt.Errorf("postgres: migration %s: %w", m.Name, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.version); err != nil {
-			return fmt.Errorf("postgres: record migration %s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.Version); err != nil {
+			return fmt.Errorf("postgres: record migration %s: %w", m.Name, err)
 		}
 		return nil
 	})
 	return done, err
 }
 
-func schemaTooNew(applied, latest int) error {
-	return &accounts.Error{Code: accounts.CodeSchemaTooNew, Message: fmt.Sprintf(
-		"database schema version %d is newer than this binary knows (%d); upgrade idbridge", applied, latest)}
-}
-
 // SchemaVersion returns the newest applied migration (0 on an empty
 // database) and the newest one this binary knows.
 func (s *Store) SchemaVersion(ctx context.Context) (applied, latest int, err error) {
-	ms, err := loadMigrations()
+	ms, err := sqlmigrate.Load(migrationFiles, "migrations")
 	if err != nil {
 		return 0, 0, err
 	}
-	latest = ms[len(ms)-1].version
+	latest = ms[len(ms)-1].Version
 	err = s.pool.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&applied)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == "42P01" { // undefined_table: never migrated

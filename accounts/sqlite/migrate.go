@@ -3,51 +3,14 @@ package sqlite
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
-	"io/fs"
-	"path"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/idbridge/idbridge/accounts"
+	"github.com/idbridge/idbridge/accounts/internal/sqlmigrate"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
-
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations parses the embedded files and checks they are numbered 1,
-// 2, 3 … with no gap, so "applied" can be a single number.
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFiles, "migrations") // sorted by name
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: read migrations: %w", err)
-	}
-	var ms []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v != len(ms)+1 {
-			return nil, fmt.Errorf("sqlite: migration %s: want a name starting %04d_", e.Name(), len(ms)+1)
-		}
-		b, err := migrationFiles.ReadFile(path.Join("migrations", e.Name()))
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: read migration: %w", err)
-		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	if len(ms) == 0 {
-		return nil, errors.New("sqlite: no migrations embedded")
-	}
-	return ms, nil
-}
 
 // Migrate brings the schema up to the newest migration this binary knows.
 // Each migration runs in its own IMMEDIATE transaction together with its
@@ -56,7 +19,7 @@ func loadMigrations() ([]migration, error) {
 // on a current schema changes nothing. It returns a CodeSchemaTooNew error
 // when the database was migrated by a newer idbridge.
 func (s *Store) Migrate(ctx context.Context) error {
-	ms, err := loadMigrations()
+	ms, err := sqlmigrate.Load(migrationFiles, "migrations")
 	if err != nil {
 		return err
 	}
@@ -69,8 +32,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 }
 
 // migrateOne applies the first pending migration, or reports that none is.
-func (s *Store) migrateOne(ctx context.Context, ms []migration) (done bool, err error) {
-	latest := ms[len(ms)-1].version
+func (s *Store) migrateOne(ctx context.Context, ms []sqlmigrate.Migration) (done bool, err error) {
+	latest := ms[len(ms)-1].Version
 	err = inTx(ctx, s.db, func(q queries) error {
 		// Inside the transaction, which holds the write lock, so concurrent
 		// first runs do not both create it.
@@ -85,38 +48,33 @@ func (s *Store) migrateOne(ctx context.Context, ms []migration) (done bool, err 
 			return fmt.Errorf("sqlite: read schema version: %w", err)
 		}
 		if applied > latest {
-			return schemaTooNew(applied, latest)
+			return sqlmigrate.TooNew(applied, latest)
 		}
 		if applied == latest {
 			done = true
 			return nil
 		}
 		m := ms[applied] // versions are 1..latest without gaps
-		if _, err := q.db.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", m.name, err)
+		if _, err := q.db.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
 		}
 		if _, err := q.db.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-			m.version, time.Now().UnixMicro()); err != nil {
-			return fmt.Errorf("sqlite: record migration %s: %w", m.name, err)
+			m.Version, time.Now().UnixMicro()); err != nil {
+			return fmt.Errorf("sqlite: record migration %s: %w", m.Name, err)
 		}
 		return nil
 	})
 	return done, err
 }
 
-func schemaTooNew(applied, latest int) error {
-	return &accounts.Error{Code: accounts.CodeSchemaTooNew, Message: fmt.Sprintf(
-		"database schema version %d is newer than this binary knows (%d); upgrade idbridge", applied, latest)}
-}
-
 // SchemaVersion returns the newest applied migration (0 on an empty
 // database) and the newest one this binary knows.
 func (s *Store) SchemaVersion(ctx context.Context) (applied, latest int, err error) {
-	ms, err := loadMigrations()
+	ms, err := sqlmigrate.Load(migrationFiles, "migrations")
 	if err != nil {
 		return 0, 0, err
 	}
-	latest = ms[len(ms)-1].version
+	latest = ms[len(ms)-1].Version
 	// A never-migrated database has no schema_migrations table; ask the
 	// catalogue rather than parse the "no such table" error. (One statement
 	// cannot do both: SQLite resolves table names before it runs anything.)
