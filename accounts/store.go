@@ -74,6 +74,11 @@ type Tx interface {
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByUsername(ctx context.Context, username string) (User, error)
 	GetUserByEmail(ctx context.Context, email string) (User, error)
+	// LockUser reads the user and, inside InTx, locks the row until the
+	// transaction ends, so operations that must not interleave for one user
+	// (password change vs. session start, deactivation vs. sign-in)
+	// serialise. Outside InTx it is a plain read.
+	LockUser(ctx context.Context, id string) (User, error)
 	// UpdateUser reads the user, locks the row until the surrounding
 	// transaction ends, applies fn and writes Username, Name, Email,
 	// EmailVerifiedAt, Status, ManagedByTeamID and UpdatedAt. When fn returns

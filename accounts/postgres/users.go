@@ -87,6 +87,10 @@ func (q queries) GetUserByEmail(ctx context.Context, email string) (accounts.Use
 	return q.getUser(ctx, "get user by email", "email_key = $1", accounts.Fold(email))
 }
 
+func (q queries) LockUser(ctx context.Context, id string) (accounts.User, error) {
+	return q.getUser(ctx, "lock user", "id = $1 FOR UPDATE", id)
+}
+
 func (q queries) UpdateUser(ctx context.Context, id string, fn func(u *accounts.User) error) (accounts.User, error) {
 	old, err := q.getUser(ctx, "update user", "id = $1 FOR UPDATE", id)
 	if err != nil {

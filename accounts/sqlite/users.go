@@ -62,6 +62,12 @@ func (q queries) GetUserByEmail(ctx context.Context, email string) (accounts.Use
 	return q.getUser(ctx, "get user by email", "email_key", accounts.Fold(email))
 }
 
+// LockUser is a plain read: every SQLite write transaction holds the
+// database's write lock from BEGIN, which already serialises writers.
+func (q queries) LockUser(ctx context.Context, id string) (accounts.User, error) {
+	return q.GetUser(ctx, id)
+}
+
 func (q queries) UpdateUser(ctx context.Context, id string, fn func(u *accounts.User) error) (accounts.User, error) {
 	var u accounts.User
 	// The transaction holds SQLite's write lock from BEGIN, so nobody can

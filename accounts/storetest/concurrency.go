@@ -50,6 +50,37 @@ func testConcurrency(t *testing.T, newStore newStoreFunc) {
 		same(t, "GetUserByEmail", got, users[winner])
 	})
 
+	t.Run("LockUser serialises read-check-write transactions on one user", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := newStore(t), t.Context()
+		u := createUser(t, s, "alice")
+		noErr(t, s.SetPasswordHash(ctx, u.ID, "h", base()))
+		const n = 10
+		errs := race(n, func(int) error {
+			return s.InTx(ctx, func(tx accounts.Tx) error {
+				if _, err := tx.LockUser(ctx, u.ID); err != nil {
+					return err
+				}
+				h, err := tx.GetPasswordHash(ctx, u.ID)
+				if err != nil {
+					return err
+				}
+				return tx.SetPasswordHash(ctx, u.ID, h+"x", base())
+			})
+		})
+		for _, err := range errs {
+			noErr(t, err)
+		}
+		got, err := s.GetPasswordHash(ctx, u.ID)
+		noErr(t, err)
+		if want := "h" + strings.Repeat("x", n); got != want {
+			t.Fatalf("hash after %d locked increments = %q, want %q (an update was lost)", n, got, want)
+		}
+		if _, err := s.LockUser(ctx, "no-such-user"); !errors.Is(err, accounts.ErrNotFound) {
+			t.Fatalf("LockUser of an unknown user: %v, want ErrNotFound", err)
+		}
+	})
+
 	t.Run("exactly one of concurrent consumes of one token succeeds", func(t *testing.T) {
 		t.Parallel()
 		s, ctx := newStore(t), t.Context()
