@@ -3,8 +3,11 @@ package accounts
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"net/netip"
+	"runtime"
 	"time"
 
 	"github.com/google/uuid"
@@ -23,6 +26,10 @@ type Service struct {
 	// dummyHash is verified against when a login names no account, so a
 	// miss costs as much time as a wrong password.
 	dummyHash string
+	// hashSlots bounds concurrent argon2 computations: each takes
+	// Argon2Params.MemoryKiB of memory, so a burst of sign-ins must queue
+	// rather than exhaust the machine.
+	hashSlots chan struct{}
 }
 
 // ServiceParams configures a Service. Zero fields take the defaults.
@@ -34,6 +41,8 @@ type ServiceParams struct {
 	PasswordPolicy PasswordPolicy   // default DefaultPasswordPolicy()
 	Sessions       SessionConfig    // default DefaultSessionConfig()
 	RateLimits     RateLimits       // default DefaultRateLimits()
+	// MaxConcurrentHashes bounds argon2 work in flight (default 2 per CPU).
+	MaxConcurrentHashes int
 }
 
 // NewService builds a Service from p.
@@ -63,6 +72,10 @@ func NewService(p ServiceParams) (*Service, error) {
 	if s.limits == (RateLimits{}) {
 		s.limits = DefaultRateLimits()
 	}
+	if p.MaxConcurrentHashes <= 0 {
+		p.MaxConcurrentHashes = 2 * runtime.GOMAXPROCS(0)
+	}
+	s.hashSlots = make(chan struct{}, p.MaxConcurrentHashes)
 	dummy, err := HashPassword("idbridge timing equaliser", s.argon2)
 	if err != nil {
 		return nil, err
@@ -114,4 +127,64 @@ const PurgeRetention = 7 * 24 * time.Hour
 // PurgeExpired deletes what can never be used again and is past retention.
 func (s *Service) PurgeExpired(ctx context.Context) (int, error) {
 	return s.store.PurgeExpired(ctx, s.Now().Add(-PurgeRetention))
+}
+
+// hashQueueWait is how long a password check waits for a hashing slot
+// before the request is turned away as busy.
+const hashQueueWait = 5 * time.Second
+
+// errHashBusy answers when every hashing slot stayed taken.
+var errHashBusy = &Error{Code: CodeRateLimited, RetryAfter: time.Second, Message: "the server is busy; try again in a second"}
+
+// withHashSlot runs fn while holding one of the argon2 slots.
+func (s *Service) withHashSlot(ctx context.Context, fn func()) error {
+	timer := time.NewTimer(hashQueueWait)
+	defer timer.Stop()
+	select {
+	case s.hashSlots <- struct{}{}:
+	case <-timer.C:
+		return errHashBusy
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.hashSlots }()
+	fn()
+	return nil
+}
+
+func (s *Service) hashPassword(ctx context.Context, password string) (hash string, err error) {
+	if slotErr := s.withHashSlot(ctx, func() { hash, err = HashPassword(password, s.argon2) }); slotErr != nil {
+		return "", slotErr
+	}
+	return hash, err
+}
+
+func (s *Service) verify(ctx context.Context, hash, password string) (ok, rehash bool, err error) {
+	if slotErr := s.withHashSlot(ctx, func() { ok, rehash, err = VerifyPassword(hash, password, s.argon2) }); slotErr != nil {
+		return false, false, slotErr
+	}
+	return ok, rehash, err
+}
+
+// clientKey is the rate-limit identity of a client address: the address
+// itself for IPv4, its /64 for IPv6 (one subscriber usually holds a whole
+// /64, so per-address limits would be no limit at all).
+func clientKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return hexDigest(ip)
+	}
+	addr = addr.Unmap()
+	if addr.Is6() {
+		p, _ := addr.Prefix(64)
+		return p.String()
+	}
+	return addr.String()
+}
+
+// hexDigest keeps caller-chosen strings out of rate-limit keys at a fixed,
+// small size.
+func hexDigest(s string) string {
+	h := HashToken(s)
+	return hex.EncodeToString(h[:16])
 }

@@ -1,6 +1,7 @@
 package accounts_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"path/filepath"
@@ -112,7 +113,7 @@ func TestSessionLifetimes(t *testing.T) {
 				t.Errorf("absolute %v, want %v", got, tt.abs)
 			}
 			stored, err := st.GetSessionByTokenHash(ctx, accounts.HashToken(token))
-			if err != nil || stored.ID != s.ID || strings.Contains(string(stored.TokenHash), token) {
+			if err != nil || stored.ID != s.ID || !bytes.Equal(stored.TokenHash, accounts.HashToken(token)) || len(token) < 43 {
 				t.Fatalf("stored session %+v, %v", stored, err)
 			}
 		})
@@ -202,7 +203,78 @@ func TestAuthenticateSCIMToken(t *testing.T) {
 	if _, err := svc.AuthenticateSCIMToken(ctx, token); !errors.Is(err, accounts.ErrBadSCIMToken) {
 		t.Fatalf("expired token accepted: %v", err)
 	}
-	if err := svc.RevokeSCIMToken(ctx, accounts.OperatorActor(), team.ID, rec.ID); err != nil {
+
+	live, rec2, err := svc.CreateSCIMToken(ctx, accounts.CreateSCIMTokenInput{TeamID: team.ID, Name: "entra"})
+	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := svc.AuthenticateSCIMToken(ctx, live); err != nil {
+		t.Fatalf("live token refused: %v", err)
+	}
+	if err := svc.RevokeSCIMToken(ctx, accounts.OperatorActor(), team.ID, rec2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.AuthenticateSCIMToken(ctx, live); !errors.Is(err, accounts.ErrBadSCIMToken) {
+		t.Fatalf("revoked token accepted: %v", err)
+	}
+	if err := svc.RevokeSCIMToken(ctx, accounts.OperatorActor(), "other-team", rec.ID); accounts.ErrorCode(err) != accounts.CodeNotFound {
+		t.Fatalf("another team revoked the token: %v", err)
+	}
+}
+
+func TestStartSessionRefusesAChangedPasswordOrADeactivatedUser(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	c := &clock{time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
+	svc := newService(t, st, c, accounts.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	if _, err := svc.SignUp(ctx, accounts.SignUpInput{Username: "bob", Email: "bob@example.com", Password: "correct horse battery"}); err != nil {
+		t.Fatal(err)
+	}
+	auth, err := svc.Authenticate(ctx, "bob", "correct horse battery", "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The password changes between verification and session start.
+	if err := svc.SetPassword(ctx, accounts.OperatorActor(), auth.User.ID, "a whole new passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = svc.StartSession(ctx, accounts.StartSessionInput{UserID: auth.User.ID, PasswordHash: auth.PasswordHash})
+	if !errors.Is(err, accounts.ErrInvalidCredentials) {
+		t.Fatalf("session started with a stale password: %v", err)
+	}
+
+	auth, err = svc.Authenticate(ctx, "bob", "a whole new passphrase", "192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.UpdateUser(ctx, auth.User.ID, func(u *accounts.User) error { u.Status = accounts.StatusDeactivated; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = svc.StartSession(ctx, accounts.StartSessionInput{UserID: auth.User.ID, PasswordHash: auth.PasswordHash})
+	if accounts.ErrorCode(err) != accounts.CodeAccountDeactivated {
+		t.Fatalf("session started for a deactivated user: %v", err)
+	}
+	if n, _ := svc.Sessions(ctx, auth.User.ID); len(n) != 0 {
+		t.Fatalf("%d sessions exist", len(n))
+	}
+}
+
+func TestSignInWithAnEmailLikeUsername(t *testing.T) {
+	ctx := context.Background()
+	st := newStore(t)
+	c := &clock{time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}
+	svc := newService(t, st, c, accounts.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	u, err := svc.SignUp(ctx, accounts.SignUpInput{Username: "carol@x.io", Email: "carol@y.io", Password: "correct horse battery"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, login := range []string{"carol@x.io", "CAROL@Y.IO"} {
+		auth, err := svc.Authenticate(ctx, login, "correct horse battery", "192.0.2.1")
+		if err != nil || auth.User.ID != u.ID {
+			t.Errorf("login %q: %+v, %v", login, auth.User, err)
+		}
+	}
+	if _, err := svc.Authenticate(ctx, strings.Repeat("a", 300)+"@example.com", "x", "192.0.2.1"); !errors.Is(err, accounts.ErrInvalidCredentials) {
+		t.Fatalf("an over-long login: %v", err)
 	}
 }

@@ -2,7 +2,9 @@ package accounts
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // SessionProfile is a pair of lifetimes: a session ends after Idle without
@@ -41,6 +43,9 @@ type StartSessionInput struct {
 	// PreviousToken is the session cookie the browser sent, if any. It is
 	// revoked so that a sign-in always rotates the token (no fixation).
 	PreviousToken string
+	// PasswordHash, when set, is Authentication.PasswordHash: the session is
+	// refused if the password changed since it was verified.
+	PasswordHash string
 }
 
 // StartSession creates a session and returns its token, which only the
@@ -58,9 +63,23 @@ func (s *Service) StartSession(ctx context.Context, in StartSessionInput) (strin
 	now := s.Now()
 	sess := Session{
 		ID: id, UserID: in.UserID, TokenHash: hash, CreatedAt: now, LastSeenAt: now,
-		Persistent: in.Persistent, UserAgent: truncate(in.UserAgent, 512), IP: in.IP, AuthMethod: in.AuthMethod,
+		Persistent: in.Persistent, UserAgent: cleanText(in.UserAgent, 512), IP: cleanText(in.IP, 64), AuthMethod: in.AuthMethod,
 	}
 	err = s.store.InTx(ctx, func(tx Tx) error {
+		// Locked so that a concurrent deactivation or password change either
+		// sees this session (and revokes it) or happens-before this check.
+		u, err := tx.LockUser(ctx, in.UserID)
+		if err != nil {
+			return err
+		}
+		if !u.Active() {
+			return &Error{Code: CodeAccountDeactivated, Message: "the account is deactivated"}
+		}
+		if in.PasswordHash != "" {
+			if current, err := tx.GetPasswordHash(ctx, in.UserID); err != nil || current != in.PasswordHash {
+				return ErrInvalidCredentials
+			}
+		}
 		p, err := s.profile(ctx, tx, in.UserID, in.Persistent)
 		if err != nil {
 			return err
@@ -92,18 +111,14 @@ func (s *Service) profile(ctx context.Context, tx Tx, userID string, persistent 
 	if persistent {
 		p = s.sessions.Persistent
 	}
-	ms, err := tx.ListUserMemberships(ctx, userID)
+	teams, err := userTeams(ctx, tx, userID)
 	if err != nil {
 		return p, err
 	}
-	for _, m := range ms {
-		t, err := tx.GetTeam(ctx, m.TeamID)
-		if err != nil {
-			return p, err
-		}
-		idle, abs := t.Settings.SessionIdleTimeout, t.Settings.SessionAbsoluteTimeout
+	for _, mt := range teams {
+		idle, abs := mt.Team.Settings.SessionIdleTimeout, mt.Team.Settings.SessionAbsoluteTimeout
 		if persistent {
-			idle, abs = t.Settings.PersistentIdleTimeout, t.Settings.PersistentAbsoluteTimeout
+			idle, abs = mt.Team.Settings.PersistentIdleTimeout, mt.Team.Settings.PersistentAbsoluteTimeout
 		}
 		if idle > 0 && idle < p.Idle {
 			p.Idle = idle
@@ -203,9 +218,15 @@ func (s *Service) RevokeOtherSessions(ctx context.Context, actor Actor, userID, 
 	return n, err
 }
 
-func truncate(s string, n int) string {
+// cleanText makes client-supplied header text storable: valid UTF-8, no
+// NUL, at most n bytes cut at a character boundary.
+func cleanText(s string, n int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

@@ -113,3 +113,30 @@ func (s *Service) AddDomain(ctx context.Context, in AddDomainInput) (Domain, err
 	})
 	return d, err
 }
+
+// MemberTeam is a team seen through one member's membership.
+type MemberTeam struct {
+	Team       Team
+	Membership Membership
+}
+
+// UserTeams returns the teams a user belongs to, with the membership.
+func (s *Service) UserTeams(ctx context.Context, userID string) ([]MemberTeam, error) {
+	return userTeams(ctx, s.store, userID)
+}
+
+func userTeams(ctx context.Context, tx Tx, userID string) ([]MemberTeam, error) {
+	ms, err := tx.ListUserMemberships(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]MemberTeam, 0, len(ms))
+	for _, m := range ms {
+		t, err := tx.GetTeam(ctx, m.TeamID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, MemberTeam{Team: t, Membership: m})
+	}
+	return out, nil
+}

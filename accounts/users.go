@@ -26,11 +26,11 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (User, error) {
 	if err := s.passwords.Check(in.Password, true, u.Username, u.Email); err != nil {
 		return User{}, err
 	}
-	if err := s.hit(ctx, "signup:ip:"+in.IP, s.limits.SignUpPerIP); err != nil {
+	if err := s.hit(ctx, "signup:ip:"+clientKey(in.IP), s.limits.SignUpPerIP); err != nil {
 		return User{}, err
 	}
 	// Hash outside the transaction: it is the slow part and needs no lock.
-	hash, err := HashPassword(in.Password, s.argon2)
+	hash, err := s.hashPassword(ctx, in.Password)
 	if err != nil {
 		return User{}, err
 	}
@@ -113,7 +113,7 @@ func (s *Service) CreateMember(ctx context.Context, in CreateMemberInput) (User,
 		if err := s.passwords.Check(in.Password, true, u.Username, u.Email); err != nil {
 			return User{}, err
 		}
-		if hash, err = HashPassword(in.Password, s.argon2); err != nil {
+		if hash, err = s.hashPassword(ctx, in.Password); err != nil {
 			return User{}, err
 		}
 	}
@@ -153,32 +153,44 @@ func (s *Service) CreateMember(ctx context.Context, in CreateMemberInput) (User,
 // nobody learns which accounts exist.
 var ErrInvalidCredentials = &Error{Code: CodeInvalidCredentials, Message: "the username, email or password is incorrect"}
 
+// Bounds checked before any work: no username or email is longer than
+// maxLoginLen, and no policy allows a password near maxPasswordBytes.
+const (
+	maxLoginLen      = 254
+	maxPasswordBytes = 4096
+)
+
+// Authentication is a verified password sign-in.
+type Authentication struct {
+	User User
+	// PasswordHash is the hash the password was verified against. Starting
+	// a session with it fails if the password changed in between.
+	PasswordHash string
+}
+
 // Authenticate checks a login (email address or username) and password. It
 // returns the user even when deactivated: whether that user may sign in is
 // the policy's decision. Returns ErrInvalidCredentials for an unknown login,
 // a wrong password or an account without a password, after the same work
 // in each case, or CodeRateLimited.
-func (s *Service) Authenticate(ctx context.Context, login, password, ip string) (User, error) {
+func (s *Service) Authenticate(ctx context.Context, login, password, ip string) (Authentication, error) {
 	login = strings.TrimSpace(login)
-	if err := s.hit(ctx, "signin:ip:"+ip, s.limits.SignInPerIP); err != nil {
-		return User{}, err
+	if len(login) > maxLoginLen || len(password) > maxPasswordBytes {
+		return Authentication{}, ErrInvalidCredentials
 	}
-	var u User
-	var err error
-	if strings.Contains(login, "@") {
-		u, err = s.store.GetUserByEmail(ctx, login)
-	} else {
-		u, err = s.store.GetUserByUsername(ctx, login)
+	if err := s.hit(ctx, "signin:ip:"+clientKey(ip), s.limits.SignInPerIP); err != nil {
+		return Authentication{}, err
 	}
-	if err != nil && ErrorCode(err) != CodeNotFound {
-		return User{}, err
+	u, err := s.findLogin(ctx, login)
+	if err != nil {
+		return Authentication{}, err
 	}
-	accountKey := "signin:login:" + Fold(login)
+	accountKey := "signin:login:" + hexDigest(Fold(login))
 	if u.ID != "" {
 		accountKey = "signin:user:" + u.ID
 	}
 	if err := s.hit(ctx, accountKey, s.limits.SignInPerAccount); err != nil {
-		return User{}, err
+		return Authentication{}, err
 	}
 	hash := s.dummyHash
 	if u.ID != "" {
@@ -187,26 +199,67 @@ func (s *Service) Authenticate(ctx context.Context, login, password, ip string) 
 		case err == nil:
 			hash = stored
 		case ErrorCode(err) != CodeNotFound:
-			return User{}, err
+			return Authentication{}, err
 		default:
 			u = User{} // no password: verify the dummy, then refuse
 		}
 	}
-	ok, rehash, err := VerifyPassword(hash, password, s.argon2)
+	ok, rehash, err := s.verify(ctx, hash, password)
 	if err != nil {
-		return User{}, err
+		return Authentication{}, err
 	}
 	if !ok || u.ID == "" {
-		return User{}, ErrInvalidCredentials
+		return Authentication{}, ErrInvalidCredentials
 	}
 	if rehash {
-		if fresh, err := HashPassword(password, s.argon2); err == nil {
-			if err := s.store.SetPasswordHash(ctx, u.ID, fresh, s.Now()); err != nil {
-				return User{}, err
-			}
+		if hash, err = s.rehash(ctx, u.ID, hash, password); err != nil {
+			return Authentication{}, err
 		}
 	}
-	return u, nil
+	return Authentication{User: u, PasswordHash: hash}, nil
+}
+
+// findLogin returns the user a login names, or a zero User. A login with
+// '@' is an email address first and a username second, since usernames may
+// look like email addresses.
+func (s *Service) findLogin(ctx context.Context, login string) (User, error) {
+	var u User
+	var err error
+	if strings.Contains(login, "@") {
+		u, err = s.store.GetUserByEmail(ctx, login)
+		if ErrorCode(err) != CodeNotFound {
+			return u, err
+		}
+	}
+	u, err = s.store.GetUserByUsername(ctx, login)
+	if ErrorCode(err) == CodeNotFound {
+		return User{}, nil
+	}
+	return u, err
+}
+
+// rehash stores a hash with the current parameters, unless the password
+// changed since old was read; it returns the hash now stored.
+func (s *Service) rehash(ctx context.Context, userID, old, password string) (string, error) {
+	fresh, err := s.hashPassword(ctx, password)
+	if err != nil {
+		return "", err
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if _, err := tx.LockUser(ctx, userID); err != nil {
+			return err
+		}
+		current, err := tx.GetPasswordHash(ctx, userID)
+		if err != nil {
+			return err
+		}
+		if current != old {
+			fresh = current // changed meanwhile: keep it; StartSession will refuse
+			return nil
+		}
+		return tx.SetPasswordHash(ctx, userID, fresh, s.Now())
+	})
+	return fresh, err
 }
 
 // SetPassword replaces a user's password (an operator or, later, a reset
@@ -220,12 +273,17 @@ func (s *Service) SetPassword(ctx context.Context, actor Actor, userID, password
 	if err := s.passwords.Check(password, true, u.Username, u.Email); err != nil {
 		return err
 	}
-	hash, err := HashPassword(password, s.argon2)
+	hash, err := s.hashPassword(ctx, password)
 	if err != nil {
 		return err
 	}
 	return s.store.InTx(ctx, func(tx Tx) error {
 		now := s.Now()
+		// Locked, so a sign-in that verified the old password cannot start a
+		// session after the revocation below (see StartSession).
+		if _, err := tx.LockUser(ctx, userID); err != nil {
+			return err
+		}
 		if err := tx.SetPasswordHash(ctx, userID, hash, now); err != nil {
 			return err
 		}

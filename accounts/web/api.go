@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -134,15 +133,20 @@ func (a *API) SignIn(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	u, err := a.svc.Authenticate(ctx, req.Login, req.Password, c.ClientIP())
+	auth, err := a.svc.Authenticate(ctx, req.Login, req.Password, c.ClientIP())
 	if err != nil {
 		WriteProblem(c, a.log, err)
 		return
 	}
-	teams, memberships, err := a.teamsOf(ctx, u.ID)
+	u := auth.User
+	memberTeams, err := a.svc.UserTeams(ctx, u.ID)
 	if err != nil {
 		WriteProblem(c, a.log, err)
 		return
+	}
+	teams := make([]accounts.Team, len(memberTeams))
+	for i, mt := range memberTeams {
+		teams[i] = mt.Team
 	}
 	if err := policy.PasswordSignIn(policy.SignInFacts{User: u, Teams: teams}).Err(); err != nil {
 		WriteProblem(c, a.log, err)
@@ -151,7 +155,7 @@ func (a *API) SignIn(c *gin.Context) {
 	previous, _ := c.Cookie(a.cookie.Name())
 	token, sess, err := a.svc.StartSession(ctx, accounts.StartSessionInput{
 		UserID: u.ID, Persistent: req.KeepSignedIn, UserAgent: c.Request.UserAgent(), IP: c.ClientIP(),
-		AuthMethod: "password", PreviousToken: previous,
+		AuthMethod: "password", PreviousToken: previous, PasswordHash: auth.PasswordHash,
 	})
 	if err != nil {
 		WriteProblem(c, a.log, err)
@@ -160,7 +164,7 @@ func (a *API) SignIn(c *gin.Context) {
 	a.setSessionCookie(c, token, sess)
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, signInResponse{
-		User:    userJSON(u, memberships),
+		User:    userJSON(u, teamsJSON(memberTeams)),
 		Session: SessionJSON{ID: sess.ID, Persistent: sess.Persistent, CreatedAt: sess.CreatedAt, ExpiresAt: earliest(sess.IdleExpiresAt, sess.AbsExpiresAt)},
 	})
 }
@@ -181,34 +185,21 @@ func (a *API) SignOut(c *gin.Context) {
 // Me handles GET /api/v1/me.
 func (a *API) Me(c *gin.Context) {
 	u := CurrentUser(c)
-	_, memberships, err := a.teamsOf(c.Request.Context(), u.ID)
+	memberTeams, err := a.svc.UserTeams(c.Request.Context(), u.ID)
 	if err != nil {
 		WriteProblem(c, a.log, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusOK, userJSON(u, memberships))
+	c.JSON(http.StatusOK, userJSON(u, teamsJSON(memberTeams)))
 }
 
-// teamsOf returns the teams a user belongs to, as domain values for policy
-// and as JSON for the response.
-func (a *API) teamsOf(ctx context.Context, userID string) ([]accounts.Team, []TeamJSON, error) {
-	store := a.svc.Store()
-	ms, err := store.ListUserMemberships(ctx, userID)
-	if err != nil {
-		return nil, nil, err
+func teamsJSON(mts []accounts.MemberTeam) []TeamJSON {
+	out := make([]TeamJSON, len(mts))
+	for i, mt := range mts {
+		out[i] = TeamJSON{ID: mt.Team.ID, Slug: mt.Team.Slug, Name: mt.Team.Name, Role: string(mt.Membership.Role)}
 	}
-	teams := make([]accounts.Team, 0, len(ms))
-	out := make([]TeamJSON, 0, len(ms))
-	for _, m := range ms {
-		t, err := store.GetTeam(ctx, m.TeamID)
-		if err != nil {
-			return nil, nil, err
-		}
-		teams = append(teams, t)
-		out = append(out, TeamJSON{ID: t.ID, Slug: t.Slug, Name: t.Name, Role: string(m.Role)})
-	}
-	return teams, out, nil
+	return out
 }
 
 func earliest(a, b time.Time) time.Time {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/idbridge/idbridge/accounts"
+	"github.com/idbridge/idbridge/policy"
 )
 
 // Problem is an RFC 9457 problem details body with our stable code.
@@ -38,7 +39,8 @@ func statusOf(code accounts.Code) int {
 		return http.StatusBadRequest
 	case accounts.CodeInvalidCredentials, accounts.CodeUnauthenticated, accounts.CodeSessionExpired:
 		return http.StatusUnauthorized
-	case accounts.CodeAccountDeactivated, "sso_required", "managed_by_idp", "enterprise_password":
+	case accounts.CodeAccountDeactivated, accounts.Code(policy.SSORequired), accounts.Code(policy.ManagedByIdP),
+		accounts.Code(policy.EnterprisePassword):
 		return http.StatusForbidden
 	case accounts.CodeNotFound, codeRouteNotFound:
 		return http.StatusNotFound
