@@ -117,12 +117,13 @@ func TestBadInputGetsAClearErrorAndChangesNothing(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				p := wantProblem(t, c.do(http.MethodPost, "/api/v1/signup", tt.contentType, tt.body), tt.status, tt.code)
+				r := c.do(http.MethodPost, "/api/v1/signup", tt.contentType, tt.body)
+				p := wantProblem(t, r, tt.status, tt.code)
 				if tt.field != "" && p["field"] != tt.field {
 					t.Fatalf("field %v, want %q", p["field"], tt.field)
 				}
-				if p["request_id"] == "" {
-					t.Fatal("problem has no request_id")
+				if id, _ := p["request_id"].(string); id == "" || id != r.header.Get("X-Request-Id") {
+					t.Fatalf("problem request_id %v does not match X-Request-Id %q", p["request_id"], r.header.Get("X-Request-Id"))
 				}
 			})
 		}
@@ -315,4 +316,33 @@ func currentToken(t *testing.T, c *client) string {
 	}
 	t.Fatal("jar holds no session cookie")
 	return ""
+}
+
+func TestHTTPSBaseURLMakesHostOnlySecureCookies(t *testing.T) {
+	srv := startServer(t, "sqlite:"+t.TempDir()+"/x.db", "--base-url", "HTTPS://id.example.test", "--trusted-proxies", "10.0.0.0/8, 192.168.0.0/16")
+	c := newClient(t, srv.url)
+	c.postJSON("/api/v1/signup", bobSignUp)
+	r := c.postJSON("/api/v1/signin", `{"login":"bob@example.com","password":"correct horse battery"}`)
+	set := r.header.Get("Set-Cookie")
+	if r.status != 200 || !strings.HasPrefix(set, "__Host-idbridge_session=") || !strings.Contains(set, "; Secure") || strings.Contains(set, "Domain=") {
+		t.Fatalf("signin %d, Set-Cookie %q: want a Secure __Host- cookie", r.status, set)
+	}
+}
+
+func TestHostileHeadersAndLoginsNeverFail500(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db string) {
+		srv := startServer(t, db)
+		c := newClient(t, srv.url)
+		c.postJSON("/api/v1/signup", bobSignUp)
+		// A correct sign-in from a browser with an odd User-Agent works.
+		for _, ua := range []string{strings.Repeat("a", 511) + "é", "bad\xff\xfe", strings.Repeat("x", 10000)} {
+			r := c.do(http.MethodPost, "/api/v1/signin", "application/json", `{"login":"bob.builder","password":"correct horse battery"}`, "User-Agent", ua)
+			if r.status != 200 {
+				t.Fatalf("User-Agent %.20q: %d %s", ua, r.status, r.body)
+			}
+		}
+		wantProblem(t, c.postJSON("/api/v1/signin", `{"login":"`+strings.Repeat("ab", 4000)+`","password":"y"}`), 401, "invalid_credentials")
+		wantProblem(t, c.postJSON("/api/v1/signin", `{"login":"bob","password":"`+strings.Repeat("p", 5000)+`"}`), 401, "invalid_credentials")
+		wantProblem(t, c.postJSON("/api/v1/signin", `{"login":"bob\u0000","password":"correct horse battery"}`), 401, "invalid_credentials")
+	})
 }

@@ -136,3 +136,37 @@ func TestServeRefusesUnsafeConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestReadLineTakesTheFirstLineOnly(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		ok             bool
+	}{
+		{"a line with a newline", "secret\nmore\n", "secret", true},
+		{"a line with CRLF", "secret\r\n", "secret", true},
+		{"no newline at all", "secret", "secret", true},
+		{"a short first line before a long rest", "secret\n" + strings.Repeat("x", 10000), "secret", true},
+		{"a 4096-byte line", strings.Repeat("x", 4096) + "\n", strings.Repeat("x", 4096), true},
+		{"a 4097-byte line", strings.Repeat("x", 4097) + "\n", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := readLine(strings.NewReader(tt.in))
+			if (err == nil) != tt.ok || got != tt.want {
+				t.Fatalf("readLine = %q, %v", got, err)
+			}
+		})
+	}
+}
+
+func TestRedactDB(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://app:hunter2@db:5432/idb":               "postgres://app:redacted@db:5432/idb",
+		"postgres://app@db/idb?password=hunter2&sslmode=x": "postgres://app@db/idb?password=redacted&sslmode=x",
+		"sqlite:./data/idbridge.db":                        "sqlite:./data/idbridge.db",
+	} {
+		if got := redactDB(in); got != want || strings.Contains(got, "hunter2") {
+			t.Errorf("redactDB(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

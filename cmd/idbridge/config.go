@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/idbridge/idbridge/accounts/keyring"
@@ -99,7 +98,10 @@ func isLoopback(host string) bool {
 }
 
 // secure reports whether cookies get the Secure flag and __Host- prefix.
-func (cfg config) secure() bool { return strings.HasPrefix(cfg.BaseURL, "https://") }
+func (cfg config) secure() bool {
+	u, err := url.Parse(cfg.BaseURL)
+	return err == nil && u.Scheme == "https" // url.Parse lower-cases the scheme
+}
 
 func parseLevel(s string) *slog.Level {
 	var l slog.Level
@@ -136,14 +138,21 @@ func (cfg config) LogValue() slog.Value {
 	)
 }
 
-// redactDB hides a password in a database URL.
+// redactDB hides a password in a database URL, in the user info or the
+// query (libpq accepts both).
 func redactDB(db string) string {
 	u, err := url.Parse(db)
-	if err != nil || u.User == nil {
-		return db
+	if err != nil {
+		return "[unparsable]"
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "redacted")
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "redacted")
+		}
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "redacted")
+		u.RawQuery = q.Encode()
 	}
 	return u.String()
 }

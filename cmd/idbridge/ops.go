@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"fmt"
@@ -124,18 +125,18 @@ func runUserCreate(ctx context.Context, c cli, args []string) error {
 	})
 }
 
-// readLine reads one line (without its newline) of at most 4 KiB.
+// readLine reads the first line (without its newline) of at most 4 KiB,
+// returning as soon as the newline arrives.
 func readLine(r io.Reader) (string, error) {
-	buf := make([]byte, 4097)
-	n, err := io.ReadFull(r, buf)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+	line, err := bufio.NewReader(io.LimitReader(r, 4099)).ReadString('\n')
+	if err != nil && err != io.EOF {
 		return "", fmt.Errorf("read standard input: %w", err)
 	}
-	if n > 4096 {
-		return "", usagef("standard input is longer than 4096 bytes")
+	line = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
+	if len(line) > 4096 {
+		return "", usagef("the first line of standard input is longer than 4096 bytes")
 	}
-	line, _, _ := strings.Cut(string(buf[:n]), "\n")
-	return strings.TrimSuffix(line, "\r"), nil
+	return line, nil
 }
 
 func runSCIMTokenCreate(ctx context.Context, c cli, args []string) error {

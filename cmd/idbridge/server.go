@@ -130,13 +130,16 @@ func newServer(p serverParams) (http.Handler, error) {
 	engine.HandleMethodNotAllowed = true
 	engine.ContextWithFallback = true
 	var proxies []string
-	if p.cfg.TrustedProxies != "" {
-		proxies = strings.Split(p.cfg.TrustedProxies, ",")
+	for _, cidr := range strings.Split(p.cfg.TrustedProxies, ",") {
+		if cidr = strings.TrimSpace(cidr); cidr != "" {
+			proxies = append(proxies, cidr)
+		}
 	}
 	if err := engine.SetTrustedProxies(proxies); err != nil {
 		return nil, usagef("--trusted-proxies: %v", err)
 	}
-	engine.Use(requestID, recovery(p.log), accessLog(p.log), p.metrics.middleware, limitBody(p.cfg.MaxBodyBytes))
+	// recovery sits inside the log and metrics so a panic is still counted.
+	engine.Use(requestID, accessLog(p.log), p.metrics.middleware, recovery(p.log), limitBody(p.cfg.MaxBodyBytes))
 	api := web.NewAPI(web.APIParams{Service: p.service, Logger: p.log, Cookie: web.SessionCookie{Secure: p.cfg.secure()}})
 	routes(engine, routeDeps{api: api, store: p.store, metrics: p.metrics})
 
