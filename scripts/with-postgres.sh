@@ -22,7 +22,7 @@ fi
 default_url="postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 # Use the local server only when we may connect to it as postgres without a
 # password (psql, when installed, tells; otherwise the tests will).
-if reachable 127.0.0.1 5432 && { ! command -v psql >/dev/null 2>&1 || psql "$default_url" -qtAc 'select 1' >/dev/null 2>&1; }; then
+if reachable 127.0.0.1 5432 && { ! command -v psql >/dev/null 2>&1 || PGCONNECT_TIMEOUT=5 psql -w "$default_url" -qtAc 'select 1' >/dev/null 2>&1; }; then
 	export TEST_DATABASE_URL="$default_url"
 	exec "$@"
 fi
@@ -70,8 +70,12 @@ trap cleanup EXIT
 
 log "starting a throwaway cluster on 127.0.0.1:$port"
 "${as_pg[@]}" "$bindir/initdb" -D "$dir/data" -U postgres -A trust --no-sync >/dev/null
-"${as_pg[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
-	-o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200" start >/dev/null
+if ! "${as_pg[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log" -w \
+	-o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=200" start >/dev/null; then
+	log "the cluster did not start; its log:"
+	cat "$dir/log" >&2 || true
+	exit 1
+fi
 "${as_pg[@]}" "$bindir/createdb" -h 127.0.0.1 -p "$port" -U postgres test
 
 export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/test?sslmode=disable"
