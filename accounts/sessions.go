@@ -76,7 +76,11 @@ func (s *Service) StartSession(ctx context.Context, in StartSessionInput) (strin
 			return &Error{Code: CodeAccountDeactivated, Message: "the account is deactivated"}
 		}
 		if in.PasswordHash != "" {
-			if current, err := tx.GetPasswordHash(ctx, in.UserID); err != nil || current != in.PasswordHash {
+			current, err := tx.GetPasswordHash(ctx, in.UserID)
+			if err != nil && ErrorCode(err) != CodeNotFound {
+				return err
+			}
+			if current != in.PasswordHash {
 				return ErrInvalidCredentials
 			}
 		}
@@ -95,7 +99,7 @@ func (s *Service) StartSession(ctx context.Context, in StartSessionInput) (strin
 		if err := tx.CreateSession(ctx, &sess); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, Actor{Kind: ActorUser, ID: in.UserID, IP: in.IP}, "", "session.start", sess.ID,
+		return s.audit(ctx, tx, Actor{Kind: ActorUser, ID: in.UserID, IP: sess.IP}, "", "session.start", sess.ID,
 			map[string]string{"method": in.AuthMethod, "persistent": boolString(in.Persistent)})
 	})
 	if err != nil {
