@@ -27,6 +27,9 @@ const (
 	CodeUnauthenticated    Code = "unauthenticated"
 	CodeRateLimited        Code = "rate_limited"
 	CodeSchemaTooNew       Code = "schema_too_new"
+	CodeGroupNameTaken     Code = "group_name_taken"
+	CodeManagedElsewhere   Code = "managed_by_other_team"
+	CodeInvalidFilter      Code = "invalid_filter"
 )
 
 // Error is a domain error: a stable Code and a Message that is safe to show
@@ -82,4 +85,9 @@ var (
 	ErrDomainTaken   = &Error{Code: CodeDomainTaken, Field: "domain", Message: "that domain is already claimed by this team or verified by another"}
 	ErrAlreadyMember = &Error{Code: CodeAlreadyMember, Message: "the user is already a member of that team"}
 	ErrConflict      = &Error{Code: CodeConflict, Message: "the record was changed concurrently; try again"}
+	// ErrGroupNameTaken: a team's group display names are unique in any
+	// letter case, so a group can map to a team role unambiguously.
+	ErrGroupNameTaken = &Error{Code: CodeGroupNameTaken, Field: "displayName", Message: "a group with that displayName already exists in this team"}
+	// ErrManagedElsewhere: an account is provisioned by at most one team.
+	ErrManagedElsewhere = &Error{Code: CodeManagedElsewhere, Message: "the account is already managed by another team's identity provider"}
 )

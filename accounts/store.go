@@ -157,6 +157,79 @@ type Tx interface {
 	// with an empty teamID, events outside any team.
 	ListAudit(ctx context.Context, teamID string, limit int) ([]AuditEvent, error)
 
+	// CreateSCIMUser inserts u with Version as given. Returns
+	// ErrUsernameTaken when the team has a SCIM user with the same UserName
+	// in any letter case, ErrManagedElsewhere when the user already has a
+	// SCIM identity (in any team), and ErrNotFound when the team or user
+	// does not exist.
+	CreateSCIMUser(ctx context.Context, u *SCIMUser) error
+	// GetSCIMUser returns the team's SCIM user with that user ID; another
+	// team's user is ErrNotFound.
+	GetSCIMUser(ctx context.Context, teamID, userID string) (SCIMUser, error)
+	// UpdateSCIMUser reads the team's SCIM user, locks it until the
+	// surrounding transaction ends, applies fn and writes ExternalID,
+	// UserName, Active, Document and UpdatedAt, with Version set to the
+	// stored version + 1 (whatever fn did to it). When fn returns an error
+	// nothing is written and that error is returned unchanged. ErrNotFound
+	// for an unknown user (fn not called); ErrUsernameTaken on a UserName
+	// clash within the team.
+	UpdateSCIMUser(ctx context.Context, teamID, userID string, fn func(u *SCIMUser) error) (SCIMUser, error)
+	// DeleteSCIMUser deletes the team's SCIM identity of the user and the
+	// user's memberships in the team's SCIM groups (the account itself and
+	// its team membership are the Service's business). ErrNotFound when
+	// absent.
+	DeleteSCIMUser(ctx context.Context, teamID, userID string) error
+	// ListSCIMUsers returns the page q selects of the team's SCIM users and
+	// the number of all matches, in one consistent read. Filters are
+	// translated to SQL, never evaluated in memory; userName, externalId,
+	// id, active, meta.created and meta.lastModified use columns (userName
+	// eq and externalId eq are index lookups), other paths the Document.
+	// Resources lacking the SortBy attribute come last in either direction;
+	// ties break by id. Returns a CodeInvalidFilter error for a filter it
+	// cannot translate.
+	ListSCIMUsers(ctx context.Context, q SCIMQuery) (SCIMPage[SCIMUser], error)
+
+	// CreateSCIMGroup inserts g. Returns ErrGroupNameTaken on a DisplayName
+	// clash within the team (any letter case), ErrNotFound for an unknown
+	// team.
+	CreateSCIMGroup(ctx context.Context, g *SCIMGroup) error
+	// GetSCIMGroup returns the team's group; another team's is ErrNotFound.
+	GetSCIMGroup(ctx context.Context, teamID, groupID string) (SCIMGroup, error)
+	// UpdateSCIMGroup is UpdateSCIMUser for groups: it writes ExternalID,
+	// DisplayName, Document, UpdatedAt and Version = stored + 1. Returns
+	// ErrGroupNameTaken on a clash.
+	UpdateSCIMGroup(ctx context.Context, teamID, groupID string, fn func(g *SCIMGroup) error) (SCIMGroup, error)
+	// DeleteSCIMGroup deletes the group and its member rows; ErrNotFound
+	// when absent.
+	DeleteSCIMGroup(ctx context.Context, teamID, groupID string) error
+	// ListSCIMGroups is ListSCIMUsers for groups: displayName, externalId,
+	// id and meta.* use columns; a FilterAny on ["members"] whose Where
+	// compares ["value"] matches groups with that member (one EXISTS over
+	// the member table).
+	ListSCIMGroups(ctx context.Context, q SCIMQuery) (SCIMPage[SCIMGroup], error)
+	// AddSCIMGroupMembers adds the users to the group in one statement,
+	// skipping those already in it, and returns how many it added. Every
+	// user must be a SCIM user of the same team: otherwise it adds nothing
+	// and returns an ErrNotFound whose Message names the first unknown id.
+	// ErrNotFound also for an unknown group.
+	AddSCIMGroupMembers(ctx context.Context, teamID, groupID string, userIDs []string) (int, error)
+	// RemoveSCIMGroupMembers removes those of the users that are members, in
+	// one statement, and returns how many it removed. ErrNotFound for an
+	// unknown group.
+	RemoveSCIMGroupMembers(ctx context.Context, teamID, groupID string, userIDs []string) (int, error)
+	// ReplaceSCIMGroupMembers makes userIDs the whole member list, with the
+	// same checks as AddSCIMGroupMembers. (In all three member methods an id
+	// listed twice counts once; member changes leave the group's Version
+	// alone: the edge bumps it through UpdateSCIMGroup when it answers with
+	// an ETag.)
+	ReplaceSCIMGroupMembers(ctx context.Context, teamID, groupID string, userIDs []string) error
+	// ListSCIMGroupMembers returns the group's member user IDs in ascending
+	// order. ErrNotFound for an unknown group.
+	ListSCIMGroupMembers(ctx context.Context, teamID, groupID string) ([]string, error)
+	// ListUserSCIMGroups returns the team's groups the user is a member of,
+	// ordered by DisplayName byte-wise, then id.
+	ListUserSCIMGroups(ctx context.Context, teamID, userID string) ([]SCIMGroup, error)
+
 	// HitRateLimit adds one to the counter named key for the fixed window
 	// starting at windowStart and returns the count after the increment.
 	// Atomic across replicas: concurrent hits are all counted.

@@ -99,6 +99,10 @@ var uniqueErrors = map[string]error{
 	"users_username_uq":        accounts.ErrUsernameTaken,
 	"users_email_uq":           accounts.ErrEmailTaken,
 	"memberships_pkey":         accounts.ErrAlreadyMember,
+
+	"scim_users_pkey":                  accounts.ErrManagedElsewhere,
+	"scim_users_team_user_name_uq":     accounts.ErrUsernameTaken,
+	"scim_groups_team_display_name_uq": accounts.ErrGroupNameTaken,
 }
 
 // fail turns a database error from operation op into what callers expect:

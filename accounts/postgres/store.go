@@ -143,3 +143,27 @@ type dbtx interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
+
+// UpdateSCIMUser runs Tx.UpdateSCIMUser in a transaction of its own, so the
+// row lock lasts from read to write.
+func (s *Store) UpdateSCIMUser(ctx context.Context, teamID, userID string, fn func(u *accounts.SCIMUser) error) (accounts.SCIMUser, error) {
+	var u accounts.SCIMUser
+	err := s.InTx(ctx, func(tx accounts.Tx) error {
+		var err error
+		u, err = tx.UpdateSCIMUser(ctx, teamID, userID, fn)
+		return err
+	})
+	return u, err
+}
+
+// UpdateSCIMGroup runs Tx.UpdateSCIMGroup in a transaction of its own, so
+// the row lock lasts from read to write.
+func (s *Store) UpdateSCIMGroup(ctx context.Context, teamID, groupID string, fn func(g *accounts.SCIMGroup) error) (accounts.SCIMGroup, error) {
+	var g accounts.SCIMGroup
+	err := s.InTx(ctx, func(tx accounts.Tx) error {
+		var err error
+		g, err = tx.UpdateSCIMGroup(ctx, teamID, groupID, fn)
+		return err
+	})
+	return g, err
+}

@@ -1,0 +1,64 @@
+package accounts
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// SCIMUser is a team's SCIM view of one account it provisioned: the
+// identity provider's identifiers and the full resource document as last
+// written, so attributes we do not model round-trip unchanged.
+//
+// The account itself (username, email, name, status) is the User with ID
+// UserID; the Service keeps both in step in one transaction.
+type SCIMUser struct {
+	TeamID     string
+	UserID     string // also the SCIM "id"
+	ExternalID string // "" when the IdP sent none
+	// UserName is SCIM's userName: unique within the team in any letter
+	// case (RFC 7643 caseExact=false).
+	UserName string
+	Active   bool
+	// Document is the SCIM resource as JSON without "id", "meta" and
+	// "password" (the edge adds the first two, the last is never kept).
+	// Stores filter on it; they return it byte-for-byte or as an
+	// equivalent JSON value.
+	Document json.RawMessage
+	// Version increases by one with every write; it is the ETag.
+	Version   int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// SCIMGroup is a team's group pushed by its identity provider.
+type SCIMGroup struct {
+	TeamID      string
+	ID          string
+	ExternalID  string
+	DisplayName string // unique within the team in any letter case
+	// Document is the group resource without "id", "meta" and "members"
+	// (members live in their own table so that large groups change one row
+	// at a time).
+	Document  json.RawMessage
+	Version   int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// SCIMQuery selects a page of a team's SCIM resources.
+type SCIMQuery struct {
+	TeamID string
+	Filter Filter // nil: every resource
+	// SortBy is an attribute path as in Filter; nil sorts by creation
+	// (stable: creation time, then id).
+	SortBy         []string
+	SortDescending bool
+	StartIndex     int // 1-based; < 1 means 1
+	Count          int // page size; 0 returns only the total
+}
+
+// SCIMPage is one page of a query and the total number of matches.
+type SCIMPage[T any] struct {
+	Total     int
+	Resources []T
+}
