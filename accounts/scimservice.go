@@ -1,0 +1,367 @@
+package accounts
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+)
+
+// SCIMUserFields are what a SCIM User resource decides about an account.
+// The scim edge derives them from the resource document it received (and,
+// for PATCH, the document it produced by applying the operations).
+type SCIMUserFields struct {
+	UserName   string // SCIM userName; also the account's username
+	ExternalID string
+	Email      string // the primary email address
+	Name       string // display name of the person
+	Active     bool
+	// Password, when set, replaces the account's password. It is never
+	// stored in Document and never returned.
+	Password string
+	// Document is the resource without id, meta and password.
+	Document json.RawMessage
+}
+
+// validate normalises f and returns a CodeInvalid error naming the SCIM
+// attribute at fault.
+func (f *SCIMUserFields) validate() error {
+	var err error
+	if f.UserName, err = NormalizeUsername(f.UserName); err != nil {
+		return InvalidField("userName", "userName must be 2 to 64 letters, digits, '.', '_', '-', '@' or '+', starting with a letter or digit")
+	}
+	if f.Email, err = NormalizeEmail(f.Email); err != nil {
+		return InvalidField("emails", "a user needs an email address (a primary entry in emails, or a userName that is an email address)")
+	}
+	f.Name = strings.TrimSpace(f.Name)
+	if len(f.Name) > 200 {
+		return InvalidField("name", "a name has at most 200 characters")
+	}
+	if len(f.ExternalID) > 256 {
+		return InvalidField("externalId", "externalId has at most 256 characters")
+	}
+	if len(f.Document) == 0 {
+		f.Document = json.RawMessage(`{}`)
+	}
+	return nil
+}
+
+// CreateSCIMUser provisions an account for a team through SCIM: the account
+// (managed by the team, email verified because the IdP asserts it), its
+// membership (source scim, the team's default role), its password if one
+// was sent, the SCIM identity and an audit event, in one transaction.
+// Returns ErrUsernameTaken (in this team or as an account username),
+// ErrEmailTaken, ErrManagedElsewhere, or a CodeInvalid/CodeWeakPassword
+// error naming the attribute.
+func (s *Service) CreateSCIMUser(ctx context.Context, actor Actor, teamID string, f SCIMUserFields) (SCIMUser, error) {
+	if err := f.validate(); err != nil {
+		return SCIMUser{}, err
+	}
+	u, err := s.newUser(f.UserName, f.Email, f.Name)
+	if err != nil {
+		return SCIMUser{}, err
+	}
+	u.EmailVerifiedAt = &u.CreatedAt
+	u.ManagedByTeamID = teamID
+	if !f.Active {
+		u.Status = StatusDeactivated
+	}
+	hash, err := s.scimPasswordHash(ctx, f.Password, u)
+	if err != nil {
+		return SCIMUser{}, err
+	}
+	su := SCIMUser{
+		TeamID: teamID, UserID: u.ID, ExternalID: f.ExternalID, UserName: f.UserName, Active: f.Active,
+		Document: f.Document, Version: 1, CreatedAt: u.CreatedAt, UpdatedAt: u.CreatedAt,
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		team, err := tx.GetTeam(ctx, teamID)
+		if err != nil {
+			return err
+		}
+		if err := tx.CreateUser(ctx, &u); err != nil {
+			return err
+		}
+		if hash != "" {
+			if err := tx.SetPasswordHash(ctx, u.ID, hash, u.CreatedAt); err != nil {
+				return err
+			}
+		}
+		role := team.Settings.DefaultRole
+		if !role.Valid() {
+			role = RoleMember
+		}
+		if err := tx.AddMembership(ctx, Membership{TeamID: teamID, UserID: u.ID, Role: role, Source: SourceSCIM, CreatedAt: u.CreatedAt}); err != nil {
+			return err
+		}
+		if err := tx.CreateSCIMUser(ctx, &su); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, teamID, "scim.user.create", u.ID, map[string]string{"userName": f.UserName, "active": boolString(f.Active)})
+	})
+	if err != nil {
+		return SCIMUser{}, err
+	}
+	return su, nil
+}
+
+// scimPasswordHash checks and hashes a password an IdP sent, or returns ""
+// when it sent none.
+func (s *Service) scimPasswordHash(ctx context.Context, password string, u User) (string, error) {
+	if password == "" {
+		return "", nil
+	}
+	if err := s.passwords.Check(password, true, u.Username, u.Email); err != nil {
+		return "", err
+	}
+	return s.hashPassword(ctx, password)
+}
+
+// UpdateSCIMUser applies a PUT or PATCH: fn gets the current SCIM user
+// (under a row lock, so If-Match checks in fn are race-free) and returns
+// the new fields. The account follows in the same transaction: username,
+// email, name and status; deactivation revokes every session at once and
+// reactivation restores sign-in. An error from fn is returned unchanged and
+// nothing is written.
+func (s *Service) UpdateSCIMUser(ctx context.Context, actor Actor, teamID, userID string, fn func(cur SCIMUser) (SCIMUserFields, error)) (SCIMUser, error) {
+	var out SCIMUser
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		if _, err := tx.LockUser(ctx, userID); err != nil {
+			return err
+		}
+		var f SCIMUserFields
+		su, err := tx.UpdateSCIMUser(ctx, teamID, userID, func(cur *SCIMUser) error {
+			var err error
+			if f, err = fn(*cur); err != nil {
+				return err
+			}
+			if err := f.validate(); err != nil {
+				return err
+			}
+			cur.UserName, cur.ExternalID, cur.Active, cur.Document = f.UserName, f.ExternalID, f.Active, f.Document
+			cur.UpdatedAt = s.Now()
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		var was Status
+		u, err := tx.UpdateUser(ctx, userID, func(u *User) error {
+			was = u.Status
+			u.Username, u.Name, u.UpdatedAt = f.UserName, f.Name, su.UpdatedAt
+			if !strings.EqualFold(u.Email, f.Email) || u.EmailVerifiedAt == nil {
+				u.EmailVerifiedAt = &su.UpdatedAt // asserted by the IdP
+			}
+			u.Email = f.Email
+			u.Status = StatusActive
+			if !f.Active {
+				u.Status = StatusDeactivated
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if f.Password != "" {
+			hash, err := s.scimPasswordHash(ctx, f.Password, u)
+			if err != nil {
+				return err
+			}
+			if err := tx.SetPasswordHash(ctx, userID, hash, su.UpdatedAt); err != nil {
+				return err
+			}
+		}
+		details := map[string]string{"version": itoa(int(su.Version))}
+		if u.Status == StatusDeactivated && was != StatusDeactivated {
+			n, err := tx.RevokeSessions(ctx, userID, "", "deactivated_by_idp", su.UpdatedAt)
+			if err != nil {
+				return err
+			}
+			details["deactivated"], details["sessions_revoked"] = "true", itoa(n)
+		}
+		if u.Status == StatusActive && was == StatusDeactivated {
+			details["reactivated"] = "true"
+		}
+		out = su
+		return s.audit(ctx, tx, actor, teamID, "scim.user.update", userID, details)
+	})
+	return out, err
+}
+
+// DeleteSCIMUser ends a team's provisioning of an account: the SCIM
+// identity and the team membership go, the account is deactivated and its
+// sessions revoked; nothing else of the person's is destroyed. Later reads
+// of the SCIM user are ErrNotFound.
+func (s *Service) DeleteSCIMUser(ctx context.Context, actor Actor, teamID, userID string) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if _, err := tx.LockUser(ctx, userID); err != nil {
+			return err
+		}
+		if err := tx.DeleteSCIMUser(ctx, teamID, userID); err != nil {
+			return err
+		}
+		if err := tx.RemoveMembership(ctx, teamID, userID); err != nil && ErrorCode(err) != CodeNotFound {
+			return err
+		}
+		now := s.Now()
+		if _, err := tx.UpdateUser(ctx, userID, func(u *User) error {
+			u.Status, u.UpdatedAt = StatusDeactivated, now
+			return nil
+		}); err != nil {
+			return err
+		}
+		n, err := tx.RevokeSessions(ctx, userID, "", "deprovisioned_by_idp", now)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, teamID, "scim.user.delete", userID, map[string]string{"sessions_revoked": itoa(n)})
+	})
+}
+
+// SCIMGroupFields are what a SCIM Group resource decides, members aside.
+type SCIMGroupFields struct {
+	DisplayName string
+	ExternalID  string
+	Document    json.RawMessage // without id, meta and members
+}
+
+func (f *SCIMGroupFields) validate() error {
+	f.DisplayName = strings.TrimSpace(f.DisplayName)
+	if f.DisplayName == "" || len(f.DisplayName) > 256 {
+		return InvalidField("displayName", "a group needs a displayName of 1 to 256 characters")
+	}
+	if len(f.Document) == 0 {
+		f.Document = json.RawMessage(`{}`)
+	}
+	return nil
+}
+
+// MemberChange says how a write changes a group's members.
+type MemberChange struct {
+	Replace bool     // members become exactly Set
+	Set     []string // with Replace
+	Add     []string
+	Remove  []string
+}
+
+func (m MemberChange) empty() bool { return !m.Replace && len(m.Add) == 0 && len(m.Remove) == 0 }
+
+// applyMembers runs a member change in tx, each part one statement.
+func applyMembers(ctx context.Context, tx Tx, teamID, groupID string, m MemberChange) error {
+	if m.Replace {
+		if err := tx.ReplaceSCIMGroupMembers(ctx, teamID, groupID, m.Set); err != nil {
+			return err
+		}
+	}
+	if len(m.Remove) > 0 {
+		if _, err := tx.RemoveSCIMGroupMembers(ctx, teamID, groupID, m.Remove); err != nil {
+			return err
+		}
+	}
+	if len(m.Add) > 0 {
+		if _, err := tx.AddSCIMGroupMembers(ctx, teamID, groupID, m.Add); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateSCIMGroup creates a group and its initial members in one
+// transaction. Returns ErrGroupNameTaken, or ErrNotFound naming a member
+// that is not a SCIM user of the team.
+func (s *Service) CreateSCIMGroup(ctx context.Context, actor Actor, teamID string, f SCIMGroupFields, members []string) (SCIMGroup, error) {
+	if err := f.validate(); err != nil {
+		return SCIMGroup{}, err
+	}
+	id, err := newID()
+	if err != nil {
+		return SCIMGroup{}, err
+	}
+	now := s.Now()
+	g := SCIMGroup{TeamID: teamID, ID: id, ExternalID: f.ExternalID, DisplayName: f.DisplayName, Document: f.Document, Version: 1, CreatedAt: now, UpdatedAt: now}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.CreateSCIMGroup(ctx, &g); err != nil {
+			return err
+		}
+		if len(members) > 0 {
+			if _, err := tx.AddSCIMGroupMembers(ctx, teamID, id, members); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, actor, teamID, "scim.group.create", id, map[string]string{"displayName": f.DisplayName, "members": itoa(len(members))})
+	})
+	return g, err
+}
+
+// UpdateSCIMGroup applies a PUT or PATCH: fn gets the locked current group
+// and returns its new fields (or the current ones to leave them), and
+// members changes the member list, all in one transaction. The version
+// moves on with every write, member-only changes included.
+func (s *Service) UpdateSCIMGroup(ctx context.Context, actor Actor, teamID, groupID string, fn func(cur SCIMGroup) (SCIMGroupFields, error), members MemberChange) (SCIMGroup, error) {
+	var out SCIMGroup
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		g, err := tx.UpdateSCIMGroup(ctx, teamID, groupID, func(cur *SCIMGroup) error {
+			f, err := fn(*cur)
+			if err != nil {
+				return err
+			}
+			if err := f.validate(); err != nil {
+				return err
+			}
+			cur.DisplayName, cur.ExternalID, cur.Document, cur.UpdatedAt = f.DisplayName, f.ExternalID, f.Document, s.Now()
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if !members.empty() {
+			if err := applyMembers(ctx, tx, teamID, groupID, members); err != nil {
+				return err
+			}
+		}
+		out = g
+		return s.audit(ctx, tx, actor, teamID, "scim.group.update", groupID, map[string]string{
+			"version": itoa(int(g.Version)), "members_added": itoa(len(members.Add)), "members_removed": itoa(len(members.Remove)),
+			"members_replaced": boolString(members.Replace)})
+	})
+	return out, err
+}
+
+// DeleteSCIMGroup deletes a group and its member list.
+func (s *Service) DeleteSCIMGroup(ctx context.Context, actor Actor, teamID, groupID string) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		if err := tx.DeleteSCIMGroup(ctx, teamID, groupID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, teamID, "scim.group.delete", groupID, nil)
+	})
+}
+
+// SCIMUser returns a team's SCIM user; another team's is ErrNotFound.
+func (s *Service) SCIMUser(ctx context.Context, teamID, userID string) (SCIMUser, error) {
+	return s.store.GetSCIMUser(ctx, teamID, userID)
+}
+
+// ListSCIMUsers returns a page of a team's SCIM users.
+func (s *Service) ListSCIMUsers(ctx context.Context, q SCIMQuery) (SCIMPage[SCIMUser], error) {
+	return s.store.ListSCIMUsers(ctx, q)
+}
+
+// SCIMGroup returns a team's group; another team's is ErrNotFound.
+func (s *Service) SCIMGroup(ctx context.Context, teamID, groupID string) (SCIMGroup, error) {
+	return s.store.GetSCIMGroup(ctx, teamID, groupID)
+}
+
+// ListSCIMGroups returns a page of a team's groups.
+func (s *Service) ListSCIMGroups(ctx context.Context, q SCIMQuery) (SCIMPage[SCIMGroup], error) {
+	return s.store.ListSCIMGroups(ctx, q)
+}
+
+// SCIMGroupMembers returns a group's member user IDs in ascending order.
+func (s *Service) SCIMGroupMembers(ctx context.Context, teamID, groupID string) ([]string, error) {
+	return s.store.ListSCIMGroupMembers(ctx, teamID, groupID)
+}
+
+// UserSCIMGroups returns the team's groups a user is in.
+func (s *Service) UserSCIMGroups(ctx context.Context, teamID, userID string) ([]SCIMGroup, error) {
+	return s.store.ListUserSCIMGroups(ctx, teamID, userID)
+}
