@@ -6,7 +6,7 @@ DATA      ?= ./data
 DB        ?= sqlite:$(DATA)/idbridge.db
 KEY_FILE  ?= $(DATA)/encryption.key
 
-.PHONY: build run test lint vet staticcheck fmt-check unit clean
+.PHONY: build run test vet staticcheck fmt-check bench-scim clean
 
 build:
 	$(GO) build -o bin/idbridge ./cmd/idbridge
@@ -33,6 +33,10 @@ vet:
 
 staticcheck:
 	$(GO) tool staticcheck ./...
+
+# SCIM throughput beside the raw database ceiling, on a scratch database.
+bench-scim:
+	./scripts/bench-scim.sh
 
 clean:
 	rm -rf bin
