@@ -86,14 +86,15 @@ type SessionFacts struct {
 }
 
 // UseSession decides whether a request bearing a session may proceed as its
-// user. A revoked or expired session is refused before the user's state is
-// looked at, so an ended session never reveals anything about the account.
+// user. Deactivation is reported before expiry: the cookie proves its holder
+// was this person, and "your team deactivated you" is the answer they can act
+// on, whereas "sign in again" would only lead to the same wall.
 func UseSession(f SessionFacts) Decision {
-	if !f.Session.Live(f.Now) {
-		return Refuse(SessionExpired)
-	}
 	if !f.User.Active() {
 		return Refuse(AccountDeactivated)
+	}
+	if !f.Session.Live(f.Now) {
+		return Refuse(SessionExpired)
 	}
 	return Allowed()
 }

@@ -51,7 +51,7 @@ func TestUseSession(t *testing.T) {
 		{"a session past its absolute timeout has expired", SessionFacts{absolute, active, now}, SessionExpired},
 		{"a revoked session has expired", SessionFacts{revoked, active, now}, SessionExpired},
 		{"a live session of a deactivated user is refused", SessionFacts{live, deactivated, now}, AccountDeactivated},
-		{"an ended session says expired, not deactivated", SessionFacts{revoked, deactivated, now}, SessionExpired},
+		{"a session revoked by deactivation says deactivated", SessionFacts{revoked, deactivated, now}, AccountDeactivated},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
