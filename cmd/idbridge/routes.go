@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/idbridge/idbridge/accounts"
 	"github.com/idbridge/idbridge/accounts/web"
+	"github.com/idbridge/idbridge/scim"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -16,6 +17,7 @@ type routeDeps struct {
 	api     *web.API
 	store   accounts.Store
 	metrics *metrics
+	scim    http.Handler // the SCIM 2.0 API, mounted at /scim/v2
 }
 
 // routes holds every URL the server answers.
@@ -30,6 +32,12 @@ func routes(r *gin.Engine, d routeDeps) {
 	v1.POST("/signout", d.api.SignOut)
 	me := v1.Group("/me", d.api.RequireSession)
 	me.GET("", d.api.Me)
+
+	serveSCIM := func(c *gin.Context) {
+		d.scim.ServeHTTP(c.Writer, c.Request.WithContext(scim.WithClientIP(c.Request.Context(), c.ClientIP())))
+	}
+	r.Any("/scim/v2", serveSCIM)
+	r.Any("/scim/v2/*path", serveSCIM)
 
 	r.NoRoute(d.api.NotFound)
 	r.NoMethod(d.api.MethodNotAllowed)

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/idbridge/idbridge/accounts"
 	"github.com/idbridge/idbridge/accounts/web"
+	"github.com/idbridge/idbridge/scim"
 )
 
 func runServe(ctx context.Context, c cli, args []string) error {
@@ -141,7 +142,12 @@ func newServer(p serverParams) (http.Handler, error) {
 	// recovery sits inside the log and metrics so a panic is still counted.
 	engine.Use(requestID, accessLog(p.log), p.metrics.middleware, recovery(p.log), limitBody(p.cfg.MaxBodyBytes))
 	api := web.NewAPI(web.APIParams{Service: p.service, Logger: p.log, Cookie: web.SessionCookie{Secure: p.cfg.secure()}})
-	routes(engine, routeDeps{api: api, store: p.store, metrics: p.metrics})
+	scimAPI, err := scim.New(scim.Params{Service: p.service, Logger: p.log, Prefix: "/scim/v2",
+		BaseURL: strings.TrimRight(p.cfg.BaseURL, "/") + "/scim/v2"})
+	if err != nil {
+		return nil, err
+	}
+	routes(engine, routeDeps{api: api, store: p.store, metrics: p.metrics, scim: scimAPI})
 
 	cop := http.NewCrossOriginProtection()
 	// SCIM is called server-to-server with a bearer token, never with

@@ -1,0 +1,118 @@
+package scim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// booleanAttributes are the boolean attributes of the User and Group
+// schemas, by lower-cased name.
+var booleanAttributes = map[string]bool{"active": true, "primary": true}
+
+// normalize rewrites request bodies the library would refuse although
+// identity providers send them: Entra ID sends booleans as the strings
+// "True" and "False". Bodies that are not JSON pass through unchanged for
+// the library to refuse.
+func normalize(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch {
+			next.ServeHTTP(w, r)
+			return
+		}
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				writeError(w, http.StatusRequestEntityTooLarge, "", "the request body is too large")
+				return
+			}
+			writeError(w, http.StatusBadRequest, "invalidSyntax", "the request body could not be read")
+			return
+		}
+		body = normalizeBody(body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// normalizeBody turns string booleans of boolean attributes into booleans,
+// in resources and in PATCH operations.
+func normalizeBody(body []byte) []byte {
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil || d.More() {
+		return body
+	}
+	if !fixBooleans(v) {
+		return body
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return out
+}
+
+// fixBooleans rewrites v in place and reports whether it changed anything.
+func fixBooleans(v any) bool {
+	changed := false
+	switch v := v.(type) {
+	case map[string]any:
+		// A PATCH operation: {"op":…, "path":"active", "value":"False"}.
+		if path, ok := v["path"].(string); ok && isBooleanPath(path) {
+			for k, val := range v {
+				if strings.EqualFold(k, "value") {
+					if b, ok := parseBool(val); ok {
+						v[k] = b
+						changed = true
+					}
+				}
+			}
+		}
+		for k, val := range v {
+			if isBooleanPath(k) {
+				if b, ok := parseBool(val); ok {
+					v[k] = b
+					changed = true
+					continue
+				}
+			}
+			changed = fixBooleans(val) || changed
+		}
+	case []any:
+		for _, e := range v {
+			changed = fixBooleans(e) || changed
+		}
+	}
+	return changed
+}
+
+// isBooleanPath reports whether an attribute path ("active",
+// "emails[type eq \"work\"].primary", "name.x") ends in a boolean attribute.
+func isBooleanPath(path string) bool {
+	last := strings.TrimSpace(path)
+	if i := strings.LastIndexAny(last, ".:]"); i >= 0 {
+		last = last[i+1:]
+	}
+	return booleanAttributes[strings.ToLower(last)]
+}
+
+func parseBool(v any) (bool, bool) {
+	s, ok := v.(string)
+	if !ok {
+		return false, false
+	}
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	return false, false
+}

@@ -1,0 +1,21 @@
+package scim
+
+import "testing"
+
+func TestNormalizeBody(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"Entra's string boolean in a PATCH value", `{"Operations":[{"op":"Replace","path":"active","value":"False"}]}`,
+			`{"Operations":[{"op":"Replace","path":"active","value":false}]}`},
+		{"string booleans of attributes in a resource", `{"active":"True","emails":[{"primary":"true","value":"a@b.c"}]}`,
+			`{"active":true,"emails":[{"primary":true,"value":"a@b.c"}]}`},
+		{"other strings stay", `{"displayName":"False","active":"maybe"}`, `{"displayName":"False","active":"maybe"}`},
+		{"malformed JSON passes through for the library to refuse", `{"active":`, `{"active":`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(normalizeBody([]byte(tt.in))); got != tt.want {
+				t.Fatalf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,102 @@
+package scim
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/elimity-com/scim"
+)
+
+// decodeDocument decodes a stored resource document, keeping numbers as
+// they were.
+func decodeDocument(raw []byte) (map[string]any, error) {
+	doc := map[string]any{}
+	if len(raw) == 0 {
+		return doc, nil
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if err := d.Decode(&doc); err != nil {
+		return nil, err
+	}
+	if doc == nil {
+		doc = map[string]any{}
+	}
+	return doc, nil
+}
+
+// etag is the entity tag of a resource version.
+func etag(version int64) string { return `W/"` + strconv.FormatInt(version, 10) + `"` }
+
+func meta(created, modified time.Time, version int64) scim.Meta {
+	c, m := created.UTC(), modified.UTC()
+	return scim.Meta{Created: &c, LastModified: &m, Version: etag(version)}
+}
+
+// checkIfMatch returns errPreconditionFailed unless the request's If-Match
+// (if any) names version.
+func checkIfMatch(r *http.Request, version int64) error {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return nil
+	}
+	for _, tag := range strings.Split(h, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if tag == `"`+strconv.FormatInt(version, 10)+`"` {
+			return nil
+		}
+	}
+	return errPreconditionFailed
+}
+
+// pageParams are a list request's paging, with our default page size when
+// the request names none (the library's default is its maximum).
+func pageParams(r *http.Request, p scim.ListRequestParams) (start, count int) {
+	count = p.Count
+	if r.URL.Query().Get("count") == "" {
+		count = min(count, defaultCount)
+	}
+	return p.StartIndex, count
+}
+
+// sortParams reads sortBy and sortOrder (RFC 7644 §3.4.2.3).
+func (rv resolver) sortParams(r *http.Request) ([]string, bool, error) {
+	by := strings.TrimSpace(r.URL.Query().Get("sortBy"))
+	if by == "" {
+		return nil, false, nil
+	}
+	desc := strings.EqualFold(r.URL.Query().Get("sortOrder"), "descending")
+	uri, rest := "", by
+	if i := strings.LastIndex(by, ":"); i >= 0 {
+		uri, rest = by[:i], by[i+1:]
+	}
+	name, sub, _ := strings.Cut(rest, ".")
+	a, ok := rv.resolve(uri, name)
+	if !ok {
+		return nil, false, invalidFilter("unknown sortBy attribute %q", by)
+	}
+	path := a.path()
+	if sub != "" {
+		path = append(path, a.sub(sub))
+	}
+	return path, desc, nil
+}
+
+// excluded reports whether excludedAttributes names attr.
+func excluded(r *http.Request, attr string) bool {
+	for _, a := range strings.Split(r.URL.Query().Get("excludedAttributes"), ",") {
+		if strings.EqualFold(strings.TrimSpace(a), attr) {
+			return true
+		}
+	}
+	return false
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}

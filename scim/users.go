@@ -1,0 +1,206 @@
+package scim
+
+import (
+	"encoding/json"
+	"log/slog"
+	"maps"
+	"net/http"
+	"strings"
+
+	"github.com/elimity-com/scim"
+	"github.com/elimity-com/scim/schema"
+	"github.com/idbridge/idbridge/accounts"
+)
+
+// users is the library's handler for /Users.
+type users struct {
+	svc *accounts.Service
+	log *slog.Logger
+	rv  resolver
+}
+
+func (h *users) Create(r *http.Request, attrs scim.ResourceAttributes) (scim.Resource, error) {
+	c := callerFrom(r.Context())
+	f, err := h.fields(attrs)
+	if err != nil {
+		return scim.Resource{}, toSCIM(r, h.log, err)
+	}
+	su, err := h.svc.CreateSCIMUser(r.Context(), c.actor, c.teamID, f)
+	if err != nil {
+		return scim.Resource{}, toSCIM(r, h.log, err)
+	}
+	return h.resource(r, su)
+}
+
+func (h *users) Get(r *http.Request, id string) (scim.Resource, error) {
+	su, err := h.svc.SCIMUser(r.Context(), callerFrom(r.Context()).teamID, id)
+	if err != nil {
+		return scim.Resource{}, toSCIM(r, h.log, err)
+	}
+	return h.resource(r, su)
+}
+
+func (h *users) GetAll(r *http.Request, p scim.ListRequestParams) (scim.Page, error) {
+	q := accounts.SCIMQuery{TeamID: callerFrom(r.Context()).teamID}
+	q.StartIndex, q.Count = pageParams(r, p)
+	var err error
+	if q.SortBy, q.SortDescending, err = h.rv.sortParams(r); err != nil {
+		return scim.Page{}, toSCIM(r, h.log, err)
+	}
+	if p.FilterValidator != nil {
+		if q.Filter, err = h.rv.toFilter(p.FilterValidator.GetFilter()); err != nil {
+			return scim.Page{}, toSCIM(r, h.log, err)
+		}
+	}
+	page, err := h.svc.ListSCIMUsers(r.Context(), q)
+	if err != nil {
+		return scim.Page{}, toSCIM(r, h.log, err)
+	}
+	out := scim.Page{TotalResults: page.Total, Resources: make([]scim.Resource, 0, len(page.Resources))}
+	for _, su := range page.Resources {
+		res, err := h.resource(r, su)
+		if err != nil {
+			return scim.Page{}, err
+		}
+		out.Resources = append(out.Resources, res)
+	}
+	return out, nil
+}
+
+func (h *users) Replace(r *http.Request, id string, attrs scim.ResourceAttributes) (scim.Resource, error) {
+	c := callerFrom(r.Context())
+	su, err := h.svc.UpdateSCIMUser(r.Context(), c.actor, c.teamID, id, func(cur accounts.SCIMUser) (accounts.SCIMUserFields, error) {
+		if err := checkIfMatch(r, cur.Version); err != nil {
+			return accounts.SCIMUserFields{}, err
+		}
+		return h.fields(attrs)
+	})
+	if err != nil {
+		return scim.Resource{}, toSCIM(r, h.log, err)
+	}
+	return h.resource(r, su)
+}
+
+func (h *users) Patch(r *http.Request, id string, ops []scim.PatchOperation) (scim.Resource, error) {
+	c := callerFrom(r.Context())
+	su, err := h.svc.UpdateSCIMUser(r.Context(), c.actor, c.teamID, id, func(cur accounts.SCIMUser) (accounts.SCIMUserFields, error) {
+		if err := checkIfMatch(r, cur.Version); err != nil {
+			return accounts.SCIMUserFields{}, err
+		}
+		doc, err := decodeDocument(cur.Document)
+		if err != nil {
+			return accounts.SCIMUserFields{}, err
+		}
+		// Columns are the truth for what the document may lack.
+		if _, ok := doc["userName"]; !ok {
+			doc["userName"] = cur.UserName
+		}
+		if _, ok := doc["active"]; !ok {
+			doc["active"] = cur.Active
+		}
+		if err := h.rv.applyPatch(doc, ops); err != nil {
+			return accounts.SCIMUserFields{}, err
+		}
+		return h.fields(doc)
+	})
+	if err != nil {
+		return scim.Resource{}, toSCIM(r, h.log, err)
+	}
+	return h.resource(r, su)
+}
+
+func (h *users) Delete(r *http.Request, id string) error {
+	c := callerFrom(r.Context())
+	if r.Header.Get("If-Match") != "" {
+		su, err := h.svc.SCIMUser(r.Context(), c.teamID, id)
+		if err != nil {
+			return toSCIM(r, h.log, err)
+		}
+		if err := checkIfMatch(r, su.Version); err != nil {
+			return err
+		}
+	}
+	if err := h.svc.DeleteSCIMUser(r.Context(), c.actor, c.teamID, id); err != nil {
+		return toSCIM(r, h.log, err)
+	}
+	return nil
+}
+
+// fields derives what a User resource decides about the account
+// (RFC 7643 §4.1); the password goes to the fields, never the document.
+func (h *users) fields(attrs map[string]any) (accounts.SCIMUserFields, error) {
+	doc := maps.Clone(attrs)
+	f := accounts.SCIMUserFields{
+		UserName:   str(doc["userName"]),
+		ExternalID: str(doc["externalId"]),
+		Password:   str(doc["password"]),
+		Active:     true,
+	}
+	delete(doc, "password")
+	delete(doc, "id")
+	delete(doc, "meta")
+	if b, ok := doc["active"].(bool); ok {
+		f.Active = b
+	}
+	f.Email = primaryEmail(doc["emails"])
+	if f.Email == "" && strings.Contains(f.UserName, "@") {
+		f.Email = f.UserName
+	}
+	name, _ := doc["name"].(map[string]any)
+	f.Name = str(name["formatted"])
+	if f.Name == "" {
+		f.Name = strings.TrimSpace(str(name["givenName"]) + " " + str(name["familyName"]))
+	}
+	if f.Name == "" {
+		f.Name = str(doc["displayName"])
+	}
+	schemas := []string{schema.CoreUserSchema().ID}
+	for _, e := range h.rv.exts {
+		if _, ok := doc[e.ID]; ok {
+			schemas = append(schemas, e.ID)
+		}
+	}
+	doc["schemas"] = schemas
+	var err error
+	if f.Document, err = json.Marshal(doc); err != nil {
+		return accounts.SCIMUserFields{}, err
+	}
+	return f, nil
+}
+
+// primaryEmail is the value of the primary email, else of the first.
+func primaryEmail(v any) string {
+	list, _ := v.([]any)
+	first := ""
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			continue
+		}
+		value := str(m["value"])
+		if m["primary"] == true && value != "" {
+			return value
+		}
+		if first == "" {
+			first = value
+		}
+	}
+	return first
+}
+
+// resource renders a SCIM user; the library adds schemas and meta's
+// resourceType and location.
+func (h *users) resource(r *http.Request, su accounts.SCIMUser) (scim.Resource, error) {
+	doc, err := decodeDocument(su.Document)
+	if err != nil {
+		return scim.Resource{}, toSCIM(r, h.log, err)
+	}
+	delete(doc, "password")
+	delete(doc, "meta")
+	doc["userName"] = su.UserName
+	doc["active"] = su.Active
+	if su.ExternalID != "" {
+		doc["externalId"] = su.ExternalID
+	}
+	return scim.Resource{ID: su.UserID, Attributes: doc, Meta: meta(su.CreatedAt, su.UpdatedAt, su.Version)}, nil
+}
