@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/elimity-com/scim"
+	"github.com/idbridge/idbridge/accounts"
 )
 
 // decodeDocument decodes a stored resource document, keeping numbers as
@@ -99,4 +100,21 @@ func excluded(r *http.Request, attr string) bool {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// listQuery turns a list request (paging, sortBy/sortOrder, filter) into a
+// query over the caller's team.
+func (rv resolver) listQuery(r *http.Request, p scim.ListRequestParams) (accounts.SCIMQuery, error) {
+	q := accounts.SCIMQuery{TeamID: callerFrom(r.Context()).teamID}
+	q.StartIndex, q.Count = pageParams(r, p)
+	var err error
+	if q.SortBy, q.SortDescending, err = rv.sortParams(r); err != nil {
+		return q, err
+	}
+	if p.FilterValidator != nil {
+		if q.Filter, err = rv.toFilter(p.FilterValidator.GetFilter()); err != nil {
+			return q, err
+		}
+	}
+	return q, nil
 }

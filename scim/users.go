@@ -41,16 +41,9 @@ func (h *users) Get(r *http.Request, id string) (scim.Resource, error) {
 }
 
 func (h *users) GetAll(r *http.Request, p scim.ListRequestParams) (scim.Page, error) {
-	q := accounts.SCIMQuery{TeamID: callerFrom(r.Context()).teamID}
-	q.StartIndex, q.Count = pageParams(r, p)
-	var err error
-	if q.SortBy, q.SortDescending, err = h.rv.sortParams(r); err != nil {
+	q, err := h.rv.listQuery(r, p)
+	if err != nil {
 		return scim.Page{}, toSCIM(r, h.log, err)
-	}
-	if p.FilterValidator != nil {
-		if q.Filter, err = h.rv.toFilter(p.FilterValidator.GetFilter()); err != nil {
-			return scim.Page{}, toSCIM(r, h.log, err)
-		}
 	}
 	page, err := h.svc.ListSCIMUsers(r.Context(), q)
 	if err != nil {
