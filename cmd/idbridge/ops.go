@@ -67,11 +67,7 @@ func runDomainAdd(ctx context.Context, c cli, args []string) error {
 	if err := required("team", *team, "domain", *domain); err != nil {
 		return err
 	}
-	return withService(ctx, *db, func(svc *accounts.Service) error {
-		t, err := svc.Team(ctx, *team)
-		if err != nil {
-			return err
-		}
+	return withTeam(ctx, *db, *team, func(svc *accounts.Service, t accounts.Team) error {
 		d, err := svc.AddDomain(ctx, accounts.AddDomainInput{TeamID: t.ID, Name: *domain, Verified: *verified, Actor: accounts.OperatorActor()})
 		if err != nil {
 			return err
@@ -108,11 +104,7 @@ func runUserCreate(ctx context.Context, c cli, args []string) error {
 			return usagef("--password-stdin: standard input holds no password")
 		}
 	}
-	return withService(ctx, *db, func(svc *accounts.Service) error {
-		t, err := svc.Team(ctx, *team)
-		if err != nil {
-			return err
-		}
+	return withTeam(ctx, *db, *team, func(svc *accounts.Service, t accounts.Team) error {
 		u, err := svc.CreateMember(ctx, accounts.CreateMemberInput{
 			TeamID: t.ID, Username: *username, Email: *email, Name: *name, Password: password,
 			Role: accounts.Role(*role), EmailVerified: true, Actor: accounts.OperatorActor(),
@@ -151,11 +143,7 @@ func runSCIMTokenCreate(ctx context.Context, c cli, args []string) error {
 	if err := required("team", *team); err != nil {
 		return err
 	}
-	return withService(ctx, *db, func(svc *accounts.Service) error {
-		t, err := svc.Team(ctx, *team)
-		if err != nil {
-			return err
-		}
+	return withTeam(ctx, *db, *team, func(svc *accounts.Service, t accounts.Team) error {
 		token, _, err := svc.CreateSCIMToken(ctx, accounts.CreateSCIMTokenInput{TeamID: t.ID, Name: *name, ExpiresIn: *expiresIn, Actor: accounts.OperatorActor()})
 		if err != nil {
 			return err
@@ -175,11 +163,7 @@ func runSCIMTokenList(ctx context.Context, c cli, args []string) error {
 	if err := required("team", *team); err != nil {
 		return err
 	}
-	return withService(ctx, *db, func(svc *accounts.Service) error {
-		t, err := svc.Team(ctx, *team)
-		if err != nil {
-			return err
-		}
+	return withTeam(ctx, *db, *team, func(svc *accounts.Service, t accounts.Team) error {
 		tokens, err := svc.SCIMTokens(ctx, t.ID)
 		if err != nil {
 			return err
@@ -220,11 +204,7 @@ func runSCIMTokenRevoke(ctx context.Context, c cli, args []string) error {
 	if err := required("team", *team, "id", *id); err != nil {
 		return err
 	}
-	return withService(ctx, *db, func(svc *accounts.Service) error {
-		t, err := svc.Team(ctx, *team)
-		if err != nil {
-			return err
-		}
+	return withTeam(ctx, *db, *team, func(svc *accounts.Service, t accounts.Team) error {
 		if err := svc.RevokeSCIMToken(ctx, accounts.OperatorActor(), t.ID, *id); err != nil {
 			if accounts.ErrorCode(err) == accounts.CodeNotFound {
 				return fmt.Errorf("team %s has no active token %s", t.Slug, *id)

@@ -64,3 +64,14 @@ func withService(ctx context.Context, db string, fn func(*accounts.Service) erro
 	}
 	return fn(svc)
 }
+
+// withTeam is withService for commands about one team, named by slug or id.
+func withTeam(ctx context.Context, db, team string, fn func(*accounts.Service, accounts.Team) error) error {
+	return withService(ctx, db, func(svc *accounts.Service) error {
+		t, err := svc.Team(ctx, team)
+		if err != nil {
+			return err
+		}
+		return fn(svc, t)
+	})
+}
