@@ -269,7 +269,7 @@ func groupFields(attrs map[string]any) (accounts.SCIMGroupFields, error) {
 	delete(doc, "id")
 	delete(doc, "meta")
 	delete(doc, "members")
-	doc["schemas"] = []string{schema.CoreGroupSchema().ID}
+	doc["schemas"] = []string{schema.GroupSchema}
 	f := accounts.SCIMGroupFields{DisplayName: str(doc["displayName"]), ExternalID: str(doc["externalId"])}
 	var err error
 	f.Document, err = json.Marshal(doc)

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/elimity-com/scim"
-	"github.com/elimity-com/scim/schema"
 	"github.com/idbridge/idbridge/accounts"
 )
 
@@ -147,7 +146,7 @@ func (h *users) fields(attrs map[string]any) (accounts.SCIMUserFields, error) {
 	if f.Name == "" {
 		f.Name = str(doc["displayName"])
 	}
-	schemas := []string{schema.CoreUserSchema().ID}
+	schemas := []string{h.rv.core.ID}
 	for _, e := range h.rv.exts {
 		if _, ok := doc[e.ID]; ok {
 			schemas = append(schemas, e.ID)
