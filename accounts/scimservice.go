@@ -125,7 +125,7 @@ func (s *Service) scimPasswordHash(ctx context.Context, password string, u User)
 func (s *Service) UpdateSCIMUser(ctx context.Context, actor Actor, teamID, userID string, fn func(cur SCIMUser) (SCIMUserFields, error)) (SCIMUser, error) {
 	var out SCIMUser
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		if _, err := tx.LockUser(ctx, userID); err != nil {
+		if err := lockTeamSCIMUser(ctx, tx, teamID, userID); err != nil {
 			return err
 		}
 		var f SCIMUserFields
@@ -187,14 +187,35 @@ func (s *Service) UpdateSCIMUser(ctx context.Context, actor Actor, teamID, userI
 	return out, err
 }
 
+// lockTeamSCIMUser locks the account of one of the team's SCIM users. The
+// team check comes first, so another team's token cannot hold locks on
+// accounts it does not manage.
+func lockTeamSCIMUser(ctx context.Context, tx Tx, teamID, userID string) error {
+	if _, err := tx.GetSCIMUser(ctx, teamID, userID); err != nil {
+		return err
+	}
+	_, err := tx.LockUser(ctx, userID)
+	return err
+}
+
 // DeleteSCIMUser ends a team's provisioning of an account: the SCIM
 // identity and the team membership go, the account is deactivated and its
 // sessions revoked; nothing else of the person's is destroyed. Later reads
-// of the SCIM user are ErrNotFound.
-func (s *Service) DeleteSCIMUser(ctx context.Context, actor Actor, teamID, userID string) error {
+// of the SCIM user are ErrNotFound. check, when not nil, sees the current
+// SCIM user under the lock (an If-Match test) and can veto the delete.
+func (s *Service) DeleteSCIMUser(ctx context.Context, actor Actor, teamID, userID string, check func(cur SCIMUser) error) error {
 	return s.store.InTx(ctx, func(tx Tx) error {
-		if _, err := tx.LockUser(ctx, userID); err != nil {
+		if err := lockTeamSCIMUser(ctx, tx, teamID, userID); err != nil {
 			return err
+		}
+		if check != nil {
+			cur, err := tx.GetSCIMUser(ctx, teamID, userID)
+			if err != nil {
+				return err
+			}
+			if err := check(cur); err != nil {
+				return err
+			}
 		}
 		if err := tx.DeleteSCIMUser(ctx, teamID, userID); err != nil {
 			return err

@@ -113,7 +113,7 @@ func TestSCIMProvisioningLifecycle(t *testing.T) {
 	if _, _, err := f.svc.StartSession(f.ctx, accounts.StartSessionInput{UserID: u.ID}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.svc.DeleteSCIMUser(f.ctx, f.actor, f.team.ID, u.ID); err != nil {
+	if err := f.svc.DeleteSCIMUser(f.ctx, f.actor, f.team.ID, u.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.SCIMUser(f.ctx, f.team.ID, u.ID); !errors.Is(err, accounts.ErrNotFound) {

@@ -192,7 +192,8 @@ func memberOps(op scim.PatchOperation, change *accounts.MemberChange) (*scim.Pat
 		op.Value = other
 		return &op, nil
 	}
-	if !strings.EqualFold(op.Path.AttributePath.AttributeName, "members") || op.Path.AttributePath.URI() != "" {
+	if uri := op.Path.AttributePath.URI(); !strings.EqualFold(op.Path.AttributePath.AttributeName, "members") ||
+		(uri != "" && !strings.EqualFold(uri, schema.GroupSchema)) {
 		return &op, nil
 	}
 	if op.Path.ValueExpression == nil {

@@ -12,12 +12,10 @@ import (
 	"github.com/idbridge/idbridge/accounts"
 )
 
-const (
-	// defaultCount is the page size when a list request names none.
-	defaultCount = 100
-	// maxCount is the largest page a list request gets.
-	maxCount = 1000
-)
+// maxCount is the largest page a list request gets, and (the library makes
+// them one) the page size when a request names none. Keeping it at 100
+// keeps the library's itemsPerPage true to what a full page holds.
+const maxCount = 100
 
 // Params are New's dependencies.
 type Params struct {

@@ -93,6 +93,9 @@ func (rv resolver) applyPath(doc map[string]any, op string, p filter.Path, value
 	name, sub := a.name, p.AttributePath.SubAttributeName()
 	switch {
 	case p.ValueExpression != nil:
+		if !a.multiValued() {
+			return invalidPath("%s is not multi-valued, so it takes no [filter]", a.name)
+		}
 		return applyFiltered(container, a, op, p.ValueExpression, a.sub(p.SubAttributeName()), value)
 	case sub != "" && a.multiValued():
 		// emails.value without a filter: every element.

@@ -54,14 +54,44 @@ func checkIfMatch(r *http.Request, version int64) error {
 	return errPreconditionFailed
 }
 
-// pageParams are a list request's paging, with our default page size when
-// the request names none (the library's default is its maximum).
-func pageParams(r *http.Request, p scim.ListRequestParams) (start, count int) {
-	count = p.Count
-	if r.URL.Query().Get("count") == "" {
-		count = min(count, defaultCount)
+// Bounds on a filter, so one list request cannot ask the database for
+// unbounded work (each value path becomes a subquery per row).
+const (
+	maxFilterTerms = 50
+	maxFilterDepth = 10
+)
+
+// checkFilterSize refuses filters past maxFilterTerms comparisons or
+// maxFilterDepth levels of nesting.
+func checkFilterSize(f accounts.Filter) error {
+	terms := 0
+	var walk func(f accounts.Filter, depth int) error
+	walk = func(f accounts.Filter, depth int) error {
+		if depth > maxFilterDepth {
+			return invalidFilter("the filter nests deeper than %d levels", maxFilterDepth)
+		}
+		switch f := f.(type) {
+		case accounts.FilterAnd:
+			if err := walk(f.Left, depth+1); err != nil {
+				return err
+			}
+			return walk(f.Right, depth+1)
+		case accounts.FilterOr:
+			if err := walk(f.Left, depth+1); err != nil {
+				return err
+			}
+			return walk(f.Right, depth+1)
+		case accounts.FilterNot:
+			return walk(f.Expr, depth+1)
+		case accounts.FilterAny:
+			return walk(f.Where, depth+1)
+		}
+		if terms++; terms > maxFilterTerms {
+			return invalidFilter("the filter has more than %d comparisons", maxFilterTerms)
+		}
+		return nil
 	}
-	return p.StartIndex, count
+	return walk(f, 0)
 }
 
 // sortParams reads sortBy and sortOrder (RFC 7644 §3.4.2.3).
@@ -106,13 +136,16 @@ func str(v any) string {
 // query over the caller's team.
 func (rv resolver) listQuery(r *http.Request, p scim.ListRequestParams) (accounts.SCIMQuery, error) {
 	q := accounts.SCIMQuery{TeamID: callerFrom(r.Context()).teamID}
-	q.StartIndex, q.Count = pageParams(r, p)
+	q.StartIndex, q.Count = p.StartIndex, p.Count
 	var err error
 	if q.SortBy, q.SortDescending, err = rv.sortParams(r); err != nil {
 		return q, err
 	}
 	if p.FilterValidator != nil {
 		if q.Filter, err = rv.toFilter(p.FilterValidator.GetFilter()); err != nil {
+			return q, err
+		}
+		if err := checkFilterSize(q.Filter); err != nil {
 			return q, err
 		}
 	}

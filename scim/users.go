@@ -103,16 +103,11 @@ func (h *users) Patch(r *http.Request, id string, ops []scim.PatchOperation) (sc
 
 func (h *users) Delete(r *http.Request, id string) error {
 	c := callerFrom(r.Context())
+	var check func(accounts.SCIMUser) error
 	if r.Header.Get("If-Match") != "" {
-		su, err := h.svc.SCIMUser(r.Context(), c.teamID, id)
-		if err != nil {
-			return toSCIM(r, h.log, err)
-		}
-		if err := checkIfMatch(r, su.Version); err != nil {
-			return err
-		}
+		check = func(cur accounts.SCIMUser) error { return checkIfMatch(r, cur.Version) }
 	}
-	if err := h.svc.DeleteSCIMUser(r.Context(), c.actor, c.teamID, id); err != nil {
+	if err := h.svc.DeleteSCIMUser(r.Context(), c.actor, c.teamID, id, check); err != nil {
 		return toSCIM(r, h.log, err)
 	}
 	return nil

@@ -230,6 +230,16 @@ func TestSCIMUserLifecycle(t *testing.T) {
 			t.Fatalf("replaced user %v", u)
 		}
 
+		// A [filter] on a single-valued attribute is refused, not turned into an array.
+		wantSCIMError(t, s.do(http.MethodPatch, "/Users/"+id, `{`+scimPatchOp+`,"Operations":[
+			{"op":"replace","path":"name[givenName eq \"Alice\"].familyName","value":"X"}]}`), http.StatusBadRequest, "invalidPath")
+
+		// A filter too large to be a real query is refused before any SQL runs.
+		wantSCIMError(t, s.do(http.MethodGet, "/Users?filter="+url.QueryEscape(`userName eq "a"`+strings.Repeat(` or userName eq "a"`, 60)), ""),
+			http.StatusBadRequest, "invalidFilter")
+		wantSCIMError(t, s.do(http.MethodGet, "/Users?filter="+url.QueryEscape(strings.Repeat("not (", 20)+`userName eq "a"`+strings.Repeat(")", 20)), ""),
+			http.StatusBadRequest, "invalidFilter")
+
 		// Another team's token cannot see or touch the user.
 		wantSCIMError(t, other.do(http.MethodGet, "/Users/"+id, ""), http.StatusNotFound, "")
 		wantSCIMError(t, other.do(http.MethodPatch, "/Users/"+id, `{`+scimPatchOp+`,"Operations":[{"op":"replace","path":"active","value":false}]}`), http.StatusNotFound, "")
@@ -239,6 +249,10 @@ func TestSCIMUserLifecycle(t *testing.T) {
 		wantSCIMError(t, s.do(http.MethodPost, "/Users", `{"userName":`), http.StatusBadRequest, "invalidSyntax")
 		wantSCIMError(t, s.do(http.MethodPatch, "/Users/"+id, `{"Operations":[`), http.StatusBadRequest, "invalidSyntax")
 		wantSCIMError(t, s.do(http.MethodPost, "/Users", `{"schemas":["`+scimUserURN+`"],"userName":"bob"}`), http.StatusBadRequest, "invalidValue")
+
+		// DELETE with a stale If-Match is refused under the row lock.
+		wantSCIMError(t, s.do(http.MethodDelete, "/Users/"+id, "", "If-Match", `W/"1"`), http.StatusPreconditionFailed, "")
+		wantSCIM(t, s.do(http.MethodGet, "/Users/"+id, ""), http.StatusOK)
 
 		// DELETE ends the provisioning: 404 afterwards and no sign-in.
 		if r := s.do(http.MethodDelete, "/Users/"+id, ""); r.status != http.StatusNoContent || len(r.body) != 0 {
@@ -311,6 +325,14 @@ func TestSCIMGroups(t *testing.T) {
 		}
 		wantSCIMError(t, s.do(http.MethodPatch, "/Groups/"+gid, `{`+scimPatchOp+`,"Operations":[{"op":"add","path":"members","value":[{"value":"nope"}]}]}`),
 			http.StatusBadRequest, "invalidValue")
+
+		// The schema-qualified members path is the same attribute: removing
+		// everyone through it really removes everyone.
+		if r := s.do(http.MethodPatch, "/Groups/"+gid, `{`+scimPatchOp+`,"Operations":[
+			{"op":"remove","path":"urn:ietf:params:scim:schemas:core:2.0:Group:members"}]}`); r.status != http.StatusNoContent {
+			t.Fatalf("remove all members by URN path: %d %s", r.status, r.body)
+		}
+		wantIDs(t, list(t, s, "/Groups", fmt.Sprintf(`members[value eq %q]`, ids[2])))
 
 		if r := s.do(http.MethodDelete, "/Groups/"+gid, ""); r.status != http.StatusNoContent {
 			t.Fatalf("delete group: %d %s", r.status, r.body)
