@@ -347,9 +347,18 @@ func (s *Service) UpdateSCIMGroup(ctx context.Context, actor Actor, teamID, grou
 	return out, err
 }
 
-// DeleteSCIMGroup deletes a group and its member list.
-func (s *Service) DeleteSCIMGroup(ctx context.Context, actor Actor, teamID, groupID string) error {
+// DeleteSCIMGroup deletes a group and its member list. check, when not
+// nil, sees the current group under its row lock (an If-Match test) and can
+// veto the delete.
+func (s *Service) DeleteSCIMGroup(ctx context.Context, actor Actor, teamID, groupID string, check func(cur SCIMGroup) error) error {
 	return s.store.InTx(ctx, func(tx Tx) error {
+		if check != nil {
+			// UpdateSCIMGroup is the store's way to lock a group; the write
+			// it makes is deleted a statement later.
+			if _, err := tx.UpdateSCIMGroup(ctx, teamID, groupID, func(g *SCIMGroup) error { return check(*g) }); err != nil {
+				return err
+			}
+		}
 		if err := tx.DeleteSCIMGroup(ctx, teamID, groupID); err != nil {
 			return err
 		}

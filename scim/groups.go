@@ -133,16 +133,11 @@ func (h *groups) Patch(r *http.Request, id string, ops []scim.PatchOperation) (s
 
 func (h *groups) Delete(r *http.Request, id string) error {
 	c := callerFrom(r.Context())
+	var check func(accounts.SCIMGroup) error
 	if r.Header.Get("If-Match") != "" {
-		g, err := h.svc.SCIMGroup(r.Context(), c.teamID, id)
-		if err != nil {
-			return toSCIM(r, h.log, err)
-		}
-		if err := checkIfMatch(r, g.Version); err != nil {
-			return err
-		}
+		check = func(cur accounts.SCIMGroup) error { return checkIfMatch(r, cur.Version) }
 	}
-	if err := h.svc.DeleteSCIMGroup(r.Context(), c.actor, c.teamID, id); err != nil {
+	if err := h.svc.DeleteSCIMGroup(r.Context(), c.actor, c.teamID, id, check); err != nil {
 		return toSCIM(r, h.log, err)
 	}
 	return nil

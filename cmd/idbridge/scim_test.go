@@ -334,6 +334,8 @@ func TestSCIMGroups(t *testing.T) {
 		}
 		wantIDs(t, list(t, s, "/Groups", fmt.Sprintf(`members[value eq %q]`, ids[2])))
 
+		wantSCIMError(t, s.do(http.MethodDelete, "/Groups/"+gid, "", "If-Match", `W/"1"`), http.StatusPreconditionFailed, "")
+		wantSCIM(t, s.do(http.MethodGet, "/Groups/"+gid, ""), http.StatusOK)
 		if r := s.do(http.MethodDelete, "/Groups/"+gid, ""); r.status != http.StatusNoContent {
 			t.Fatalf("delete group: %d %s", r.status, r.body)
 		}
