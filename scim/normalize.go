@@ -9,10 +9,6 @@ import (
 	"strings"
 )
 
-// booleanAttributes are the boolean attributes of the User and Group
-// schemas, by lower-cased name.
-var booleanAttributes = map[string]bool{"active": true, "primary": true}
-
 // normalize rewrites request bodies the library would refuse although
 // identity providers send them: Entra ID sends booleans as the strings
 // "True" and "False". Bodies that are not JSON pass through unchanged for
@@ -43,6 +39,10 @@ func normalize(next http.Handler) http.Handler {
 // normalizeBody turns string booleans of boolean attributes into booleans,
 // in resources and in PATCH operations.
 func normalizeBody(body []byte) []byte {
+	// Most bodies hold no string boolean at all: skip the decode for them.
+	if !hasQuotedBool(bytes.ToLower(body)) {
+		return body
+	}
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.UseNumber()
 	var v any
@@ -100,7 +100,12 @@ func isBooleanPath(path string) bool {
 	if i := strings.LastIndexAny(last, ".:]"); i >= 0 {
 		last = last[i+1:]
 	}
-	return booleanAttributes[strings.ToLower(last)]
+	// The boolean attributes of the User and Group schemas.
+	switch strings.ToLower(last) {
+	case "active", "primary":
+		return true
+	}
+	return false
 }
 
 func parseBool(v any) (bool, bool) {
@@ -115,4 +120,25 @@ func parseBool(v any) (bool, bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// hasQuotedBool reports whether lower (a lower-cased body) holds true or
+// false inside quotes, spaces allowed, as parseBool would accept it.
+func hasQuotedBool(lower []byte) bool {
+	for _, word := range [][]byte{[]byte("true"), []byte("false")} {
+		for rest, off := lower, 0; ; {
+			i := bytes.Index(rest, word)
+			if i < 0 {
+				break
+			}
+			start, end := off+i, off+i+len(word)
+			before := bytes.TrimRight(lower[:start], " \t\r\n")
+			after := bytes.TrimLeft(lower[end:], " \t\r\n")
+			if len(before) > 0 && before[len(before)-1] == '"' && len(after) > 0 && after[0] == '"' {
+				return true
+			}
+			rest, off = lower[end:], end
+		}
+	}
+	return false
 }

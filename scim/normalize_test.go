@@ -8,6 +8,8 @@ func TestNormalizeBody(t *testing.T) {
 			`{"Operations":[{"op":"Replace","path":"active","value":false}]}`},
 		{"string booleans of attributes in a resource", `{"active":"True","emails":[{"primary":"true","value":"a@b.c"}]}`,
 			`{"active":true,"emails":[{"primary":true,"value":"a@b.c"}]}`},
+		{"a padded string boolean is still a boolean", `{"active":" FALSE "}`, `{"active":false}`},
+		{"a body without string booleans is returned as sent", `{"active": true, "userName":"truex"}`, `{"active": true, "userName":"truex"}`},
 		{"other strings stay", `{"displayName":"False","active":"maybe"}`, `{"displayName":"False","active":"maybe"}`},
 		{"malformed JSON passes through for the library to refuse", `{"active":`, `{"active":`},
 	}
