@@ -3,6 +3,7 @@ package scim
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 
@@ -148,9 +149,7 @@ func (rv resolver) applyPath(doc map[string]any, op string, p filter.Path, value
 		if v, ok := value.(map[string]any); ok && curOK {
 			// A complex attribute: the sub-attributes given replace or
 			// add; the others stay (RFC 7644 §3.5.2.1, §3.5.2.3).
-			for k, x := range v {
-				cur[k] = x
-			}
+			maps.Copy(cur, v)
 			return nil
 		}
 		container[name] = value
@@ -189,9 +188,7 @@ func applyFiltered(container map[string]any, a attrRef, op string, expr filter.E
 		if sub != "" {
 			m[sub] = value
 		} else if v, ok := value.(map[string]any); ok {
-			for k, x := range v {
-				m[k] = x
-			}
+			maps.Copy(m, v)
 		} else {
 			return scimerrors.ScimErrorInvalidValue
 		}
@@ -209,9 +206,7 @@ func applyFiltered(container map[string]any, a attrRef, op string, expr filter.E
 			if !ok {
 				return scimerrors.ScimErrorInvalidValue
 			}
-			for k, x := range v {
-				m[k] = x
-			}
+			maps.Copy(m, v)
 		}
 	}
 	if len(list) == 0 {
