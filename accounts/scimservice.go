@@ -391,6 +391,12 @@ func (s *Service) SCIMGroupMembers(ctx context.Context, teamID, groupID string) 
 	return s.store.ListSCIMGroupMembers(ctx, teamID, groupID)
 }
 
+// SCIMGroupMemberRefs returns a group's members with their display names,
+// in ascending order of user ID.
+func (s *Service) SCIMGroupMemberRefs(ctx context.Context, teamID, groupID string) ([]SCIMMember, error) {
+	return s.store.ListSCIMGroupMemberRefs(ctx, teamID, groupID)
+}
+
 // UserSCIMGroups returns the team's groups a user is in.
 func (s *Service) UserSCIMGroups(ctx context.Context, teamID, userID string) ([]SCIMGroup, error) {
 	return s.store.ListUserSCIMGroups(ctx, teamID, userID)

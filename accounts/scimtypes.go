@@ -62,3 +62,10 @@ type SCIMPage[T any] struct {
 	Total     int
 	Resources []T
 }
+
+// SCIMMember is one member of a group as the group lists it.
+type SCIMMember struct {
+	UserID string
+	// Display is the member's displayName, else its userName.
+	Display string
+}

@@ -226,6 +226,9 @@ type Tx interface {
 	// ListSCIMGroupMembers returns the group's member user IDs in ascending
 	// order. ErrNotFound for an unknown group.
 	ListSCIMGroupMembers(ctx context.Context, teamID, groupID string) ([]string, error)
+	// ListSCIMGroupMemberRefs is ListSCIMGroupMembers with each member's
+	// display name, in one read.
+	ListSCIMGroupMemberRefs(ctx context.Context, teamID, groupID string) ([]SCIMMember, error)
 	// ListUserSCIMGroups returns the team's groups the user is a member of,
 	// ordered by DisplayName byte-wise, then id.
 	ListUserSCIMGroups(ctx context.Context, teamID, userID string) ([]SCIMGroup, error)

@@ -34,12 +34,13 @@ func New(p Params) (http.Handler, error) {
 	if p.Service == nil || p.Logger == nil {
 		return nil, fmt.Errorf("scim: Service and Logger are required")
 	}
+	base := strings.TrimRight(p.BaseURL, "/")
 	users := &users{
-		svc: p.Service, log: p.Logger,
+		svc: p.Service, log: p.Logger, groupsURL: base + "/Groups/",
 		rv: newResolver(schema.CoreUserSchema(), schema.ExtensionEnterpriseUser()),
 	}
 	groups := &groups{
-		svc: p.Service, log: p.Logger, usersURL: strings.TrimRight(p.BaseURL, "/") + "/Users/",
+		svc: p.Service, log: p.Logger, usersURL: base + "/Users/",
 		rv: newResolver(schema.CoreGroupSchema()),
 	}
 	config := &scim.ServiceProviderConfig{
@@ -77,7 +78,11 @@ func New(p Params) (http.Handler, error) {
 	}
 	prefix := strings.TrimRight(p.Prefix, "/")
 	a := &auth{svc: p.Service, log: p.Logger}
-	return a.middleware(normalize(rebase(prefix, srv))), nil
+	l := &lists{baseURL: base, log: p.Logger, next: srv, types: []lister{
+		{name: "User", endpoint: "/Users", schemas: users.schemas(), rv: users.rv, page: users.page},
+		{name: "Group", endpoint: "/Groups", schemas: []string{schema.GroupSchema}, rv: groups.rv, page: groups.page},
+	}}
+	return a.middleware(normalize(rebase(prefix, l))), nil
 }
 
 // rebase hands the library paths as it expects them: "/v2/Users/…".

@@ -339,6 +339,34 @@ func (q queries) ListSCIMGroupMembers(ctx context.Context, teamID, groupID strin
 	return ids, err
 }
 
+func (q queries) ListSCIMGroupMemberRefs(ctx context.Context, teamID, groupID string) ([]accounts.SCIMMember, error) {
+	const op = "list SCIM group member refs"
+	var refs []accounts.SCIMMember
+	err := q.read(ctx, func(q queries) error {
+		if err := q.checkGroup(ctx, op, teamID, groupID); err != nil {
+			return err
+		}
+		rows, err := q.db.QueryContext(ctx, `
+			SELECT m.user_id, coalesce(nullif(json_extract(u.document, '$.displayName'), ''), u.user_name, '')
+			FROM scim_group_members m
+			LEFT JOIN scim_users u ON u.user_id = m.user_id AND u.team_id = ?
+			WHERE m.group_id = ? ORDER BY m.user_id`, teamID, groupID)
+		if err != nil {
+			return fail(op, err)
+		}
+		refs, err = collect(rows, func(r scanner) (accounts.SCIMMember, error) {
+			var m accounts.SCIMMember
+			err := r.Scan(&m.UserID, &m.Display)
+			return m, err
+		})
+		if err != nil {
+			return fail(op, err)
+		}
+		return nil
+	})
+	return refs, err
+}
+
 func (q queries) ListUserSCIMGroups(ctx context.Context, teamID, userID string) ([]accounts.SCIMGroup, error) {
 	const op = "list user SCIM groups"
 	rows, err := q.db.QueryContext(ctx, `
