@@ -284,6 +284,9 @@ func groupFields(attrs map[string]any) (accounts.SCIMGroupFields, error) {
 	pruneUnassigned(doc)
 	doc["schemas"] = []string{schema.GroupSchema}
 	f := accounts.SCIMGroupFields{DisplayName: str(doc["displayName"]), ExternalID: str(doc["externalId"])}
+	if strings.TrimSpace(f.DisplayName) == "" {
+		return f, badValue("displayName is required (RFC 7643 §4.2) and cannot be removed")
+	}
 	var err error
 	f.Document, err = json.Marshal(doc)
 	return f, err

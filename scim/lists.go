@@ -1,8 +1,10 @@
 package scim
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -50,6 +52,12 @@ func (l *lists) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case r.Method == http.MethodPost && strings.EqualFold(path, t.endpoint+"/.search"):
 			l.search(w, r, []lister{t})
 			return
+		case (r.Method == http.MethodPost && strings.EqualFold(path, t.endpoint)) ||
+			(r.Method == http.MethodPut && strings.HasPrefix(strings.ToLower(path), strings.ToLower(t.endpoint)+"/")):
+			if err := checkBody(r, t.rv); err != nil {
+				l.fail(w, r, err)
+				return
+			}
 		}
 	}
 	reshape(w, r, l.next, l.urns())
@@ -251,4 +259,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/scim+json")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// checkBody refuses a resource body with undeclared schemas or attributes.
+// A body that is not a JSON object is left for the library to refuse.
+func checkBody(r *http.Request, rv resolver) error {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return badValue("the request body could not be read")
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var doc map[string]any
+	if json.Unmarshal(body, &doc) != nil {
+		return nil
+	}
+	return rv.checkDeclared(doc)
 }

@@ -3,6 +3,7 @@ package scim
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -182,4 +183,58 @@ func pruneUnassigned(m map[string]any) {
 			}
 		}
 	}
+}
+
+// checkMultiValued keeps RFC 7643 §2.4's invariants of multi-valued
+// attributes in doc (and in its extensions): an element repeating an
+// earlier one's type and value is merged into it, and more than one
+// primary:true is refused.
+func checkMultiValued(doc map[string]any) error {
+	for k, v := range doc {
+		switch x := v.(type) {
+		case map[string]any:
+			if strings.HasPrefix(strings.ToLower(k), "urn:") {
+				if err := checkMultiValued(x); err != nil {
+					return err
+				}
+			}
+		case []any:
+			list, err := dedupe(k, x)
+			if err != nil {
+				return err
+			}
+			doc[k] = list
+		}
+	}
+	return nil
+}
+
+func dedupe(name string, list []any) ([]any, error) {
+	out := list[:0]
+	seen := map[string]map[string]any{}
+	primaries := 0
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			out = append(out, e)
+			continue
+		}
+		key := strings.ToLower(fmt.Sprint(m["type"])) + "\x00" + strings.ToLower(fmt.Sprint(m["value"]))
+		if first, dup := seen[key]; dup && m["value"] != nil {
+			if m["primary"] == true && first["primary"] != true {
+				first["primary"] = true
+				primaries++
+			}
+			continue
+		}
+		seen[key] = m
+		if m["primary"] == true {
+			primaries++
+		}
+		out = append(out, m)
+	}
+	if primaries > 1 {
+		return nil, badValue("%s has more than one primary value; at most one may be primary:true", name)
+	}
+	return out, nil
 }

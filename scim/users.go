@@ -134,8 +134,14 @@ func (h *users) fields(attrs map[string]any) (accounts.SCIMUserFields, error) {
 	delete(doc, "password")
 	delete(doc, "id")
 	delete(doc, "meta")
+	if f.UserName == "" {
+		return accounts.SCIMUserFields{}, badValue("userName is required (RFC 7643 §4.1) and cannot be removed")
+	}
 	delete(doc, "groups") // read-only: the group resources decide it
 	pruneUnassigned(doc)
+	if err := checkMultiValued(doc); err != nil {
+		return accounts.SCIMUserFields{}, err
+	}
 	if b, ok := doc["active"].(bool); ok {
 		f.Active = b
 	}
