@@ -308,7 +308,14 @@ func (s *Service) CreateSCIMGroup(ctx context.Context, actor Actor, teamID strin
 				return err
 			}
 		}
-		return s.audit(ctx, tx, actor, teamID, "scim.group.create", id, map[string]string{"displayName": f.DisplayName, "members": itoa(len(members))})
+		if err := s.audit(ctx, tx, actor, teamID, "scim.group.create", id, map[string]string{"displayName": f.DisplayName, "members": itoa(len(members))}); err != nil {
+			return err
+		}
+		gr, err := newGroupRoles(ctx, tx, teamID, id)
+		if err != nil || len(members) == 0 {
+			return err
+		}
+		return s.syncGroupRoles(ctx, tx, actor, gr, g.DisplayName)
 	})
 	return g, err
 }
@@ -320,7 +327,13 @@ func (s *Service) CreateSCIMGroup(ctx context.Context, actor Actor, teamID strin
 func (s *Service) UpdateSCIMGroup(ctx context.Context, actor Actor, teamID, groupID string, fn func(cur SCIMGroup) (SCIMGroupFields, error), members MemberChange) (SCIMGroup, error) {
 	var out SCIMGroup
 	err := s.store.InTx(ctx, func(tx Tx) error {
+		gr, err := newGroupRoles(ctx, tx, teamID, groupID)
+		if err != nil {
+			return err
+		}
+		var before string
 		g, err := tx.UpdateSCIMGroup(ctx, teamID, groupID, func(cur *SCIMGroup) error {
+			before = cur.DisplayName
 			f, err := fn(*cur)
 			if err != nil {
 				return err
@@ -334,15 +347,21 @@ func (s *Service) UpdateSCIMGroup(ctx context.Context, actor Actor, teamID, grou
 		if err != nil {
 			return err
 		}
+		if err := gr.snapshot(ctx, tx, before); err != nil {
+			return err
+		}
 		if !members.empty() {
 			if err := applyMembers(ctx, tx, teamID, groupID, members); err != nil {
 				return err
 			}
 		}
 		out = g
-		return s.audit(ctx, tx, actor, teamID, "scim.group.update", groupID, map[string]string{
+		if err := s.audit(ctx, tx, actor, teamID, "scim.group.update", groupID, map[string]string{
 			"version": itoa(int(g.Version)), "members_added": itoa(len(members.Add)), "members_removed": itoa(len(members.Remove)),
-			"members_replaced": boolString(members.Replace)})
+			"members_replaced": boolString(members.Replace)}); err != nil {
+			return err
+		}
+		return s.syncGroupRoles(ctx, tx, actor, gr, g.DisplayName)
 	})
 	return out, err
 }
@@ -352,17 +371,34 @@ func (s *Service) UpdateSCIMGroup(ctx context.Context, actor Actor, teamID, grou
 // veto the delete.
 func (s *Service) DeleteSCIMGroup(ctx context.Context, actor Actor, teamID, groupID string, check func(cur SCIMGroup) error) error {
 	return s.store.InTx(ctx, func(tx Tx) error {
-		if check != nil {
+		gr, err := newGroupRoles(ctx, tx, teamID, groupID)
+		if err != nil {
+			return err
+		}
+		if check != nil || gr.active() {
 			// UpdateSCIMGroup is the store's way to lock a group; the write
 			// it makes is deleted a statement later.
-			if _, err := tx.UpdateSCIMGroup(ctx, teamID, groupID, func(g *SCIMGroup) error { return check(*g) }); err != nil {
+			var name string
+			if _, err := tx.UpdateSCIMGroup(ctx, teamID, groupID, func(g *SCIMGroup) error {
+				name = g.DisplayName
+				if check != nil {
+					return check(*g)
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := gr.snapshot(ctx, tx, name); err != nil {
 				return err
 			}
 		}
 		if err := tx.DeleteSCIMGroup(ctx, teamID, groupID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, actor, teamID, "scim.group.delete", groupID, nil)
+		if err := s.audit(ctx, tx, actor, teamID, "scim.group.delete", groupID, nil); err != nil {
+			return err
+		}
+		return s.syncGroupRoles(ctx, tx, actor, gr, "")
 	})
 }
 

@@ -99,6 +99,9 @@ type Tx interface {
 	CountTeamMembers(ctx context.Context, teamID string) (int, error)
 	// RemoveMembership deletes one membership; ErrNotFound when absent.
 	RemoveMembership(ctx context.Context, teamID, userID string) error
+	// SetMembershipRole changes one membership's role; ErrNotFound when
+	// absent.
+	SetMembershipRole(ctx context.Context, teamID, userID string, role Role) error
 
 	// SetPasswordHash stores (inserts or replaces) a user's password hash, a
 	// PHC string.

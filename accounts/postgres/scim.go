@@ -522,3 +522,17 @@ func (q queries) ListUserSCIMGroups(ctx context.Context, teamID, userID string) 
 	}
 	return gs, nil
 }
+
+func (q queries) SetMembershipRole(ctx context.Context, teamID, userID string, role accounts.Role) error {
+	if badText(teamID, userID) {
+		return accounts.ErrNotFound
+	}
+	tag, err := q.db.Exec(ctx, `UPDATE memberships SET role = $3 WHERE team_id = $1 AND user_id = $2`, teamID, userID, string(role))
+	if err != nil {
+		return fail("set membership role", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return accounts.ErrNotFound
+	}
+	return nil
+}

@@ -408,3 +408,19 @@ func (q queries) read(ctx context.Context, fn func(q queries) error) error {
 
 // param is a numbered placeholder, so one argument can appear several times.
 func param(n int) string { return "?" + strconv.Itoa(n) }
+
+func (q queries) SetMembershipRole(ctx context.Context, teamID, userID string, role accounts.Role) error {
+	const op = "set membership role"
+	res, err := q.db.ExecContext(ctx, `UPDATE memberships SET role = ? WHERE team_id = ? AND user_id = ?`, string(role), teamID, userID)
+	if err != nil {
+		return fail(op, err)
+	}
+	n, err := rowsAffected(op, res)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return accounts.ErrNotFound
+	}
+	return nil
+}

@@ -47,14 +47,19 @@ type fixtureStep struct {
 type fixtureEffect struct {
 	// Kind is "set_password" (an operator sets User's password), "signin"
 	// (sign in as Login with Password, keeping the session as Session), "me"
-	// (use Session), or "role" (User's role in the team is Role; "" when
-	// not a member).
+	// (use Session), "role" (User's role in the team is Role; "" when not a
+	// member), "role_group" (the operator maps Group to Role with the CLI)
+	// or "audit" (the team's audit log holds Count events Action about
+	// User).
 	Kind     string `json:"kind"`
 	User     string `json:"user"`
 	Login    string `json:"login"`
 	Password string `json:"password"`
 	Session  string `json:"session"`
 	Role     string `json:"role"`
+	Group    string `json:"group"`
+	Action   string `json:"action"`
+	Count    int    `json:"count"`
 	Status   int    `json:"status"`
 	Code     string `json:"code"`
 }
@@ -222,24 +227,28 @@ func (r *replay) effect(e fixtureEffect) {
 		// cookie, and a revoked session must stay refused all the same.
 		r.wantAPI(newClient(t, r.srv.url).do(http.MethodGet, "/api/v1/me", "", "", "Cookie", "idbridge_session="+token), e)
 	case "role":
-		got := ""
+		if got := teamRole(t, r.db, e.User); got != e.Role {
+			t.Fatalf("%s: %s's role is %q, want %q", r.step, e.User, got, e.Role)
+		}
+	case "role_group":
+		mustRun(t, "team", "role-group", "--db", r.db, "--team", "acme", "--group", e.Group, "--role", e.Role)
+	case "audit":
+		n := 0
 		err := withTeam(t.Context(), r.db, "acme", func(svc *accounts.Service, team accounts.Team) error {
 			u, err := svc.Store().GetUserByUsername(t.Context(), e.User)
 			if err != nil {
 				return err
 			}
-			m, err := svc.Store().GetMembership(t.Context(), team.ID, u.ID)
-			if accounts.ErrorCode(err) == accounts.CodeNotFound {
-				return nil
+			events, err := svc.Store().ListAudit(t.Context(), team.ID, 1000)
+			for _, ev := range events {
+				if ev.Action == e.Action && ev.TargetID == u.ID {
+					n++
+				}
 			}
-			got = string(m.Role)
 			return err
 		})
-		if err != nil {
-			t.Fatalf("%s: role of %s: %v", r.step, e.User, err)
-		}
-		if got != e.Role {
-			t.Fatalf("%s: %s's role is %q, want %q", r.step, e.User, got, e.Role)
+		if err != nil || n != e.Count {
+			t.Fatalf("%s: %d %s events about %s (%v), want %d", r.step, n, e.Action, e.User, err, e.Count)
 		}
 	default:
 		t.Fatalf("%s: unknown effect %q", r.step, e.Kind)
