@@ -73,13 +73,30 @@ func (s *Service) CreateSCIMUser(ctx context.Context, actor Actor, teamID string
 		TeamID: teamID, UserID: u.ID, ExternalID: f.ExternalID, UserName: f.UserName, Active: f.Active,
 		Document: f.Document, Version: 1, CreatedAt: u.CreatedAt, UpdatedAt: u.CreatedAt,
 	}
+	var reprovisioned bool
+	fresh := u
 	err = s.store.InTx(ctx, func(tx Tx) error {
+		u, su.UserID, reprovisioned = fresh, fresh.ID, false // fn may be re-run
 		team, err := tx.GetTeam(ctx, teamID)
 		if err != nil {
 			return err
 		}
 		if err := tx.CreateUser(ctx, &u); err != nil {
-			return err
+			prior, ok, perr := s.deprovisionedAccount(ctx, tx, teamID, u, err)
+			if perr != nil || !ok {
+				return cmpOr(perr, err)
+			}
+			// The IdP provisions again a person it deleted: the same
+			// account comes back, with what it kept (password, sessions
+			// revoked at the delete, history).
+			if u, err = tx.UpdateUser(ctx, prior.ID, func(p *User) error {
+				p.Username, p.Email, p.Name, p.Status, p.UpdatedAt = u.Username, u.Email, u.Name, u.Status, u.CreatedAt
+				p.EmailVerifiedAt = &u.CreatedAt
+				return nil
+			}); err != nil {
+				return err
+			}
+			su.UserID, reprovisioned = u.ID, true
 		}
 		if hash != "" {
 			if err := tx.SetPasswordHash(ctx, u.ID, hash, u.CreatedAt); err != nil {
@@ -96,12 +113,55 @@ func (s *Service) CreateSCIMUser(ctx context.Context, actor Actor, teamID string
 		if err := tx.CreateSCIMUser(ctx, &su); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, actor, teamID, "scim.user.create", u.ID, map[string]string{"userName": f.UserName, "active": boolString(f.Active)})
+		details := map[string]string{"userName": f.UserName, "active": boolString(f.Active)}
+		if reprovisioned {
+			details["reprovisioned"] = "true"
+		}
+		return s.audit(ctx, tx, actor, teamID, "scim.user.create", u.ID, details)
 	})
 	if err != nil {
 		return SCIMUser{}, err
 	}
 	return su, nil
+}
+
+// deprovisionedAccount finds, after CreateUser refused u with a uniqueness
+// clash (err), the account the team's IdP provisioned before and deleted:
+// managed by the team, holding u's username or email, and without a SCIM
+// identity. Any other clash stays an error.
+func (s *Service) deprovisionedAccount(ctx context.Context, tx Tx, teamID string, u User, err error) (User, bool, error) {
+	var prior User
+	var lerr error
+	switch ErrorCode(err) {
+	case CodeUsernameTaken:
+		prior, lerr = tx.GetUserByUsername(ctx, u.Username)
+	case CodeEmailTaken:
+		prior, lerr = tx.GetUserByEmail(ctx, u.Email)
+	default:
+		return User{}, false, nil
+	}
+	if lerr != nil || prior.ManagedByTeamID != teamID || prior.Active() {
+		return User{}, false, lerr
+	}
+	if _, gerr := tx.GetSCIMUser(ctx, teamID, prior.ID); ErrorCode(gerr) != CodeNotFound {
+		return User{}, false, nil // still provisioned: a real clash
+	}
+	// The other unique field must not belong to someone else.
+	other, oerr := tx.GetUserByUsername(ctx, u.Username)
+	if oerr == nil && other.ID != prior.ID {
+		return User{}, false, nil
+	}
+	if other, oerr = tx.GetUserByEmail(ctx, u.Email); oerr == nil && other.ID != prior.ID {
+		return User{}, false, nil
+	}
+	return prior, true, nil
+}
+
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
 }
 
 // scimPasswordHash checks and hashes a password an IdP sent, or returns ""
