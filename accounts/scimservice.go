@@ -493,6 +493,14 @@ func (s *Service) SCIMGroupMemberRefs(ctx context.Context, teamID, groupID strin
 	return s.store.ListSCIMGroupMemberRefs(ctx, teamID, groupID)
 }
 
+// SCIMUsersGroups returns the team's groups of several users at once.
+func (s *Service) SCIMUsersGroups(ctx context.Context, teamID string, userIDs []string) ([]SCIMUserGroup, error) {
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	return s.store.ListSCIMUsersGroups(ctx, teamID, userIDs)
+}
+
 // UserSCIMGroups returns the team's groups a user is in.
 func (s *Service) UserSCIMGroups(ctx context.Context, teamID, userID string) ([]SCIMGroup, error) {
 	return s.store.ListUserSCIMGroups(ctx, teamID, userID)

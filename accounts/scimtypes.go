@@ -69,3 +69,10 @@ type SCIMMember struct {
 	// Display is the member's displayName, else its userName.
 	Display string
 }
+
+// SCIMUserGroup says that a user is a member of a group.
+type SCIMUserGroup struct {
+	UserID      string
+	GroupID     string
+	DisplayName string
+}

@@ -232,6 +232,10 @@ type Tx interface {
 	// ListSCIMGroupMemberRefs is ListSCIMGroupMembers with each member's
 	// display name, in one read.
 	ListSCIMGroupMemberRefs(ctx context.Context, teamID, groupID string) ([]SCIMMember, error)
+	// ListSCIMUsersGroups returns, in one statement, the memberships of
+	// the users in the team's groups, ordered by user ID, then by group
+	// DisplayName byte-wise, then group id. Unknown ids are skipped.
+	ListSCIMUsersGroups(ctx context.Context, teamID string, userIDs []string) ([]SCIMUserGroup, error)
 	// ListUserSCIMGroups returns the team's groups the user is a member of,
 	// ordered by DisplayName byte-wise, then id.
 	ListUserSCIMGroups(ctx context.Context, teamID, userID string) ([]SCIMGroup, error)

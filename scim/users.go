@@ -56,9 +56,17 @@ func (h *users) page(r *http.Request, q accounts.SCIMQuery) (int, []scim.Resourc
 	if err != nil {
 		return 0, nil, toSCIM(r, h.log, err)
 	}
+	ids := make([]string, len(page.Resources))
+	for i, su := range page.Resources {
+		ids[i] = su.UserID
+	}
+	groups, err := h.groupsOf(r, q.TeamID, ids)
+	if err != nil {
+		return 0, nil, err
+	}
 	out := make([]scim.Resource, 0, len(page.Resources))
 	for _, su := range page.Resources {
-		res, err := h.resource(r, su)
+		res, err := h.render(r, su, groups[su.UserID])
 		if err != nil {
 			return 0, nil, err
 		}
@@ -194,14 +202,28 @@ func primaryEmail(v any) string {
 // resource renders a SCIM user with the groups it is in, unless the
 // request leaves them out.
 func (h *users) resource(r *http.Request, su accounts.SCIMUser) (scim.Resource, error) {
-	var groups []accounts.SCIMGroup
-	if !omitted(r, h.schemas(), "groups") {
-		var err error
-		if groups, err = h.svc.UserSCIMGroups(r.Context(), su.TeamID, su.UserID); err != nil {
-			return scim.Resource{}, toSCIM(r, h.log, err)
-		}
+	groups, err := h.groupsOf(r, su.TeamID, []string{su.UserID})
+	if err != nil {
+		return scim.Resource{}, err
 	}
-	return h.render(r, su, groups)
+	return h.render(r, su, groups[su.UserID])
+}
+
+// groupsOf reads the groups of users in one statement, by user, unless
+// the request leaves groups out.
+func (h *users) groupsOf(r *http.Request, teamID string, userIDs []string) (map[string][]accounts.SCIMUserGroup, error) {
+	if omitted(r, h.schemas(), "groups") {
+		return nil, nil
+	}
+	list, err := h.svc.SCIMUsersGroups(r.Context(), teamID, userIDs)
+	if err != nil {
+		return nil, toSCIM(r, h.log, err)
+	}
+	by := make(map[string][]accounts.SCIMUserGroup, len(userIDs))
+	for _, g := range list {
+		by[g.UserID] = append(by[g.UserID], g)
+	}
+	return by, nil
 }
 
 func (h *users) schemas() []string {
@@ -215,7 +237,7 @@ func (h *users) schemas() []string {
 // render renders a SCIM user; the library adds schemas and meta's
 // resourceType and location. groups is the read-only groups attribute
 // (RFC 7643 §4.1.2), left out when empty.
-func (h *users) render(r *http.Request, su accounts.SCIMUser, groups []accounts.SCIMGroup) (scim.Resource, error) {
+func (h *users) render(r *http.Request, su accounts.SCIMUser, groups []accounts.SCIMUserGroup) (scim.Resource, error) {
 	doc, err := decodeDocument(su.Document)
 	if err != nil {
 		return scim.Resource{}, toSCIM(r, h.log, err)
@@ -231,7 +253,7 @@ func (h *users) render(r *http.Request, su accounts.SCIMUser, groups []accounts.
 	if len(groups) > 0 {
 		list := make([]any, 0, len(groups))
 		for _, g := range groups {
-			list = append(list, map[string]any{"value": g.ID, "display": g.DisplayName, "$ref": h.groupsURL + g.ID, "type": "direct"})
+			list = append(list, map[string]any{"value": g.GroupID, "display": g.DisplayName, "$ref": h.groupsURL + g.GroupID, "type": "direct"})
 		}
 		doc["groups"] = list
 	}

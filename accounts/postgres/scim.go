@@ -536,3 +536,32 @@ func (q queries) SetMembershipRole(ctx context.Context, teamID, userID string, r
 	}
 	return nil
 }
+
+func (q queries) ListSCIMUsersGroups(ctx context.Context, teamID string, userIDs []string) ([]accounts.SCIMUserGroup, error) {
+	if badText(teamID) || len(userIDs) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, 0, len(userIDs))
+	for _, id := range userIDs {
+		if !badText(id) {
+			ids = append(ids, id)
+		}
+	}
+	rows, err := q.db.Query(ctx, `
+		SELECT m.user_id, g.id, g.display_name
+		FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id
+		WHERE g.team_id = $1 AND m.user_id = ANY($2::text[])
+		ORDER BY m.user_id, g.display_name COLLATE "C", g.id`, teamID, ids)
+	if err != nil {
+		return nil, fail("list scim users groups", err)
+	}
+	out, err := collect(rows, func(s scanner) (accounts.SCIMUserGroup, error) {
+		var g accounts.SCIMUserGroup
+		err := s.Scan(&g.UserID, &g.GroupID, &g.DisplayName)
+		return g, err
+	})
+	if err != nil {
+		return nil, fail("list scim users groups", err)
+	}
+	return out, nil
+}

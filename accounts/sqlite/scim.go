@@ -424,3 +424,31 @@ func (q queries) SetMembershipRole(ctx context.Context, teamID, userID string, r
 	}
 	return nil
 }
+
+func (q queries) ListSCIMUsersGroups(ctx context.Context, teamID string, userIDs []string) ([]accounts.SCIMUserGroup, error) {
+	const op = "list SCIM users groups"
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	ids, err := idsJSON(userIDs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.db.QueryContext(ctx, `
+		SELECT m.user_id, g.id, g.display_name
+		FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id
+		WHERE g.team_id = ? AND m.user_id IN (SELECT value FROM json_each(?))
+		ORDER BY m.user_id, g.display_name, g.id`, teamID, ids)
+	if err != nil {
+		return nil, fail(op, err)
+	}
+	out, err := collect(rows, func(r scanner) (accounts.SCIMUserGroup, error) {
+		var g accounts.SCIMUserGroup
+		err := r.Scan(&g.UserID, &g.GroupID, &g.DisplayName)
+		return g, err
+	})
+	if err != nil {
+		return nil, fail(op, err)
+	}
+	return out, nil
+}
