@@ -73,6 +73,24 @@ func (s *Service) CreateSCIMUser(ctx context.Context, actor Actor, teamID string
 		TeamID: teamID, UserID: u.ID, ExternalID: f.ExternalID, UserName: f.UserName, Active: f.Active,
 		Document: f.Document, Version: 1, CreatedAt: u.CreatedAt, UpdatedAt: u.CreatedAt,
 	}
+	if hash == "" {
+		// One round trip for the common case; a clash, or a password to
+		// store, takes the transaction below, which tells which.
+		event, err := s.auditEvent(actor, teamID, "scim.user.create", u.ID, map[string]string{"userName": f.UserName, "active": boolString(f.Active)})
+		if err != nil {
+			return SCIMUser{}, err
+		}
+		switch err := s.store.ProvisionSCIMUser(ctx, u, su, event); ErrorCode(err) {
+		case "":
+			if err == nil {
+				return su, nil
+			}
+			return SCIMUser{}, err
+		case CodeConflict:
+		default:
+			return SCIMUser{}, err
+		}
+	}
 	var reprovisioned bool
 	fresh := u
 	err = s.store.InTx(ctx, func(tx Tx) error {

@@ -23,6 +23,15 @@ type Store interface {
 	// statement.
 	InTx(ctx context.Context, fn func(tx Tx) error) error
 
+	// ProvisionSCIMUser writes a SCIM-provisioned account at once, in one
+	// statement where the backend can: the account u (managed by
+	// su.TeamID), its membership of the team with the team's default role
+	// (member when unset) and source scim, the SCIM identity su and the
+	// audit event e. On any uniqueness clash or a missing team it writes
+	// nothing and returns ErrConflict, so the caller can take a slower path
+	// that tells which. It is not part of Tx: it is its own transaction.
+	ProvisionSCIMUser(ctx context.Context, u User, su SCIMUser, e AuditEvent) error
+
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// SchemaVersion returns the applied and the latest known migration

@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) accounts.Store) {
 		{"SCIM filters", testSCIMFilter},
 		{"SCIM groups", testSCIMGroups},
 		{"SCIM roles", testSCIMRoles},
+		{"SCIM provisioning", testSCIMProvision},
 		{"audit", testAudit},
 		{"rate limits", testRateLimits},
 		{"purge", testPurge},
