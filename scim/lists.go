@@ -44,6 +44,10 @@ func (l *lists) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		l.search(w, r, l.types)
 		return
 	}
+	if r.Method == http.MethodGet && path == "/ServiceProviderConfig" {
+		l.config(w, r)
+		return
+	}
 	for _, t := range l.types {
 		switch {
 		case r.Method == http.MethodGet && strings.EqualFold(path, t.endpoint):
@@ -274,4 +278,21 @@ func checkBody(r *http.Request, rv resolver) error {
 		return nil
 	}
 	return rv.checkDeclared(doc)
+}
+
+// config answers the library's ServiceProviderConfig corrected: it reports
+// sorting, ETags and password changes unsupported, though all three work
+// here, and IdPs read it to decide what to send.
+func (l *lists) config(w http.ResponseWriter, r *http.Request) {
+	b := &bufferedWriter{header: w.Header()}
+	l.next.ServeHTTP(b, r)
+	var cfg map[string]any
+	if (b.status != 0 && b.status != http.StatusOK) || json.Unmarshal(b.body.Bytes(), &cfg) != nil {
+		reshape(w, r, l.next, l.urns())
+		return
+	}
+	for _, k := range []string{"sort", "etag", "changePassword"} {
+		cfg[k] = map[string]bool{"supported": true}
+	}
+	writeJSON(w, http.StatusOK, cfg)
 }

@@ -149,3 +149,21 @@ func TestSCIMSearchWithPOST(t *testing.T) {
 		wantSCIMError(t, s.do(http.MethodPost, "/Users/.search", `{`+sr+`,"count":"ten"}`), http.StatusBadRequest, "invalidSyntax")
 	})
 }
+
+func TestSCIMServiceProviderConfigTellsWhatWorks(t *testing.T) {
+	db := "sqlite:" + t.TempDir() + "/x.db"
+	srv := startServer(t, db)
+	s := newSCIMTeam(t, srv, db, "acme")
+	cfg := wantSCIM(t, s.do(http.MethodGet, "/ServiceProviderConfig", ""), http.StatusOK)
+	for _, k := range []string{"patch", "filter", "sort", "etag", "changePassword"} {
+		if f, _ := cfg[k].(map[string]any); f["supported"] != true {
+			t.Errorf("%s: %v, want supported", k, cfg[k])
+		}
+	}
+	if f := cfg["filter"].(map[string]any); f["maxResults"] != float64(100) {
+		t.Errorf("filter.maxResults %v, want 100", f["maxResults"])
+	}
+	if b, _ := cfg["bulk"].(map[string]any); b["supported"] != false {
+		t.Errorf("bulk %v, want unsupported", cfg["bulk"])
+	}
+}
