@@ -26,6 +26,11 @@ type Params struct {
 	// BaseURL is the absolute URL of Prefix, used in meta.location and
 	// Location headers, e.g. "https://id.example.com/scim/v2".
 	BaseURL string
+	// MaxInFlight and MaxInFlightPerTeam bound the requests served at
+	// once, in all and for one team; beyond them requests get 429 with
+	// Retry-After. Zero takes the defaults (128 and 32).
+	MaxInFlight        int
+	MaxInFlightPerTeam int
 }
 
 // New returns the SCIM API handler. Requests reach it with paths under
@@ -82,7 +87,8 @@ func New(p Params) (http.Handler, error) {
 		{name: "User", endpoint: "/Users", schemas: users.schemas(), rv: users.rv, page: users.page},
 		{name: "Group", endpoint: "/Groups", schemas: []string{schema.GroupSchema}, rv: groups.rv, page: groups.page},
 	}}
-	return a.middleware(normalize(rebase(prefix, l))), nil
+	shed := newShedder(p.MaxInFlight, p.MaxInFlightPerTeam)
+	return a.middleware(shed.middleware(normalize(rebase(prefix, l)))), nil
 }
 
 // rebase hands the library paths as it expects them: "/v2/Users/…".
