@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -78,6 +80,40 @@ func testSCIMProvision(t *testing.T, newStore newStoreFunc) {
 		noErr(t, err)
 		if n != 1 {
 			t.Errorf("%d members after refused provisioning, want 1", n)
+		}
+	})
+}
+
+func testSCIMApplyUpdate(t *testing.T, newStore newStoreFunc) {
+	t.Run("ApplySCIMUserUpdate applies a deactivation whole or declines with ErrConflict and writes nothing", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := newStore(t), t.Context()
+		team := createTeam(t, s, "acme")
+		u, su, e := provisioning(team.ID, "alice")
+		noErr(t, s.ProvisionSCIMUser(ctx, u, su, e))
+		f := accounts.SCIMUserFields{UserName: "alice", Email: u.Email, Name: "Alice", Active: false, Document: doc(map[string]any{"userName": "alice"})}
+		ev := accounts.AuditEvent{ID: uuid.NewString(), TeamID: team.ID, ActorKind: accounts.ActorSCIMToken, ActorID: "tok",
+			Action: "scim.user.update", TargetID: u.ID, Details: map[string]string{"version": "2"}, CreatedAt: at(time.Minute)}
+		got, err := s.ApplySCIMUserUpdate(ctx, su, f, at(time.Minute), ev)
+		acct, gerr := s.GetUser(ctx, u.ID)
+		noErr(t, gerr)
+		cur, gerr := s.GetSCIMUser(ctx, team.ID, u.ID)
+		noErr(t, gerr)
+		switch {
+		case err == nil:
+			if got.Version != 2 || cur.Version != 2 || cur.Active || acct.Status != accounts.StatusDeactivated {
+				t.Errorf("applied: returned %+v, stored %+v, account %+v", got, cur, acct)
+			}
+		case errors.Is(err, accounts.ErrConflict):
+			if cur.Version != 1 || !cur.Active || acct.Status != accounts.StatusActive {
+				t.Errorf("declined but wrote: stored %+v, account %+v", cur, acct)
+			}
+		default:
+			t.Fatalf("ApplySCIMUserUpdate = %v, want nil or ErrConflict", err)
+		}
+		// A version that moved on is never applied.
+		if _, err := s.ApplySCIMUserUpdate(ctx, accounts.SCIMUser{TeamID: team.ID, UserID: u.ID, Version: 99}, f, at(time.Hour), ev); !errors.Is(err, accounts.ErrConflict) {
+			t.Errorf("ApplySCIMUserUpdate at a stale version = %v, want ErrConflict", err)
 		}
 	})
 }

@@ -31,6 +31,7 @@ func Run(t *testing.T, newStore func(t *testing.T) accounts.Store) {
 		{"SCIM groups", testSCIMGroups},
 		{"SCIM roles", testSCIMRoles},
 		{"SCIM provisioning", testSCIMProvision},
+		{"SCIM fast updates", testSCIMApplyUpdate},
 		{"audit", testAudit},
 		{"rate limits", testRateLimits},
 		{"purge", testPurge},
