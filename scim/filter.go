@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 
@@ -144,6 +145,9 @@ func compare(path []string, e *filter.AttributeExpression, caseExact bool) (acco
 // "].sub op value" is cut out before parsing and joined to its value
 // path's filter with "and" afterwards.
 func parseFilter(s string) (filter.Expression, error) {
+	if e, ok := parseSimpleFilter(s); ok {
+		return e, nil
+	}
 	rest, terms := cutValuePathTerms(s)
 	e, err := filter.ParseFilter([]byte(rest))
 	if err != nil {
@@ -271,4 +275,56 @@ func valueLen(s string) int {
 		i++
 	}
 	return i
+}
+
+// parseSimpleFilter parses the filter IdPs send before every create,
+// `attr op "string"` (userName eq "…", externalId eq "…"), without the
+// general parser, which costs more CPU than the rest of the request. It
+// builds what the parser would; anything else is not ok.
+func parseSimpleFilter(s string) (filter.Expression, bool) {
+	s = strings.TrimSpace(s)
+	path, rest, ok := strings.Cut(s, " ")
+	if !ok {
+		return nil, false
+	}
+	opWord, value, ok := strings.Cut(strings.TrimLeft(rest, " "), " ")
+	op := filter.CompareOperator(strings.ToLower(opWord))
+	if !ok || op == filter.PR {
+		return nil, false
+	}
+	if _, known := filterOps[op]; !known {
+		return nil, false
+	}
+	value = strings.TrimSpace(value)
+	if len(value) < 2 || value[0] != '"' || valueLen(value) != len(value) {
+		return nil, false
+	}
+	var v string
+	if json.Unmarshal([]byte(value), &v) != nil {
+		return nil, false
+	}
+	ap := filter.AttributePath{}
+	if i := strings.LastIndexByte(path, ':'); i >= 0 {
+		uri := path[:i]
+		ap.URIPrefix, path = &uri, path[i+1:]
+	}
+	name, sub, hasSub := strings.Cut(path, ".")
+	if name == "" || !isName(name) || (hasSub && !isName(sub)) {
+		return nil, false
+	}
+	ap.AttributeName = name
+	if hasSub {
+		ap.SubAttribute = &sub
+	}
+	return &filter.AttributeExpression{AttributePath: ap, Operator: op, CompareValue: v}, true
+}
+
+// isName reports whether s is an attribute name (RFC 7643 §2.1).
+func isName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isNameChar(s[i]) || (i == 0 && !(s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z')) {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -95,3 +95,40 @@ func TestParseFilterJoinsSubAttributesOfValuePaths(t *testing.T) {
 		t.Fatal("an unknown operator after a value path parsed")
 	}
 }
+
+func TestSimpleFiltersParseAsTheParserDoes(t *testing.T) {
+	for _, f := range []string{
+		`userName eq "Alice@Example.com"`,
+		`USERNAME EQ "x"`,
+		`displayName sw "Eng"`,
+		`name.givenName co "an"`,
+		`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "R&D"`,
+		`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "42"`,
+	} {
+		t.Run(f, func(t *testing.T) {
+			got, ok := parseSimpleFilter(f)
+			if !ok {
+				t.Fatal("not taken as simple")
+			}
+			want, err := filter.ParseFilter([]byte(f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("got %#v, want %#v", got, want)
+			}
+		})
+	}
+	// JSON escapes, which the parser refuses, are strings as RFC 7644 says.
+	if e, ok := parseSimpleFilter(`externalId eq "00u1\"q\" \u00e9"`); !ok || e.(*filter.AttributeExpression).CompareValue != "00u1\"q\" é" {
+		t.Errorf("escaped string: %#v, %v", e, ok)
+	}
+	for _, f := range []string{
+		`userName eq "a" or userName eq "b"`, `userName pr`, `active eq true`, `emails[type eq "work"]`,
+		`userName eq "unterminated`, `userName zz "x"`, `1userName eq "x"`, `userName eq "a" and`, `meta.lastModified gt 5`,
+	} {
+		if _, ok := parseSimpleFilter(f); ok {
+			t.Errorf("%s was taken as simple", f)
+		}
+	}
+}
