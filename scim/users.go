@@ -226,13 +226,8 @@ func (h *users) groupsOf(r *http.Request, teamID string, userIDs []string) (map[
 	return by, nil
 }
 
-func (h *users) schemas() []string {
-	s := []string{h.rv.core.ID}
-	for _, e := range h.rv.exts {
-		s = append(s, e.ID)
-	}
-	return s
-}
+// schemas are the User resource type's schema URNs.
+func (h *users) schemas() []string { return h.rv.urns() }
 
 // render renders a SCIM user; the library adds schemas and meta's
 // resourceType and location. groups is the read-only groups attribute
