@@ -73,13 +73,48 @@ func (s *Service) CreateSCIMUser(ctx context.Context, actor Actor, teamID string
 		TeamID: teamID, UserID: u.ID, ExternalID: f.ExternalID, UserName: f.UserName, Active: f.Active,
 		Document: f.Document, Version: 1, CreatedAt: u.CreatedAt, UpdatedAt: u.CreatedAt,
 	}
+	if hash == "" {
+		// One round trip for the common case; a clash, or a password to
+		// store, takes the transaction below, which tells which.
+		event, err := s.auditEvent(actor, teamID, "scim.user.create", u.ID, map[string]string{"userName": f.UserName, "active": boolString(f.Active)})
+		if err != nil {
+			return SCIMUser{}, err
+		}
+		switch err := s.store.ProvisionSCIMUser(ctx, u, su, event); ErrorCode(err) {
+		case "":
+			if err == nil {
+				return su, nil
+			}
+			return SCIMUser{}, err
+		case CodeConflict:
+		default:
+			return SCIMUser{}, err
+		}
+	}
+	var reprovisioned bool
+	fresh := u
 	err = s.store.InTx(ctx, func(tx Tx) error {
+		u, su.UserID, reprovisioned = fresh, fresh.ID, false // fn may be re-run
 		team, err := tx.GetTeam(ctx, teamID)
 		if err != nil {
 			return err
 		}
 		if err := tx.CreateUser(ctx, &u); err != nil {
-			return err
+			prior, ok, perr := s.deprovisionedAccount(ctx, tx, teamID, u, err)
+			if perr != nil || !ok {
+				return cmpOr(perr, err)
+			}
+			// The IdP provisions again a person it deleted: the same
+			// account comes back, with what it kept (password, sessions
+			// revoked at the delete, history).
+			if u, err = tx.UpdateUser(ctx, prior.ID, func(p *User) error {
+				p.Username, p.Email, p.Name, p.Status, p.UpdatedAt = u.Username, u.Email, u.Name, u.Status, u.CreatedAt
+				p.EmailVerifiedAt = &u.CreatedAt
+				return nil
+			}); err != nil {
+				return err
+			}
+			su.UserID, reprovisioned = u.ID, true
 		}
 		if hash != "" {
 			if err := tx.SetPasswordHash(ctx, u.ID, hash, u.CreatedAt); err != nil {
@@ -96,12 +131,55 @@ func (s *Service) CreateSCIMUser(ctx context.Context, actor Actor, teamID string
 		if err := tx.CreateSCIMUser(ctx, &su); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, actor, teamID, "scim.user.create", u.ID, map[string]string{"userName": f.UserName, "active": boolString(f.Active)})
+		details := map[string]string{"userName": f.UserName, "active": boolString(f.Active)}
+		if reprovisioned {
+			details["reprovisioned"] = "true"
+		}
+		return s.audit(ctx, tx, actor, teamID, "scim.user.create", u.ID, details)
 	})
 	if err != nil {
 		return SCIMUser{}, err
 	}
 	return su, nil
+}
+
+// deprovisionedAccount finds, after CreateUser refused u with a uniqueness
+// clash (err), the account the team's IdP provisioned before and deleted:
+// managed by the team, holding u's username or email, and without a SCIM
+// identity. Any other clash stays an error.
+func (s *Service) deprovisionedAccount(ctx context.Context, tx Tx, teamID string, u User, err error) (User, bool, error) {
+	var prior User
+	var lerr error
+	switch ErrorCode(err) {
+	case CodeUsernameTaken:
+		prior, lerr = tx.GetUserByUsername(ctx, u.Username)
+	case CodeEmailTaken:
+		prior, lerr = tx.GetUserByEmail(ctx, u.Email)
+	default:
+		return User{}, false, nil
+	}
+	if lerr != nil || prior.ManagedByTeamID != teamID || prior.Active() {
+		return User{}, false, lerr
+	}
+	if _, gerr := tx.GetSCIMUser(ctx, teamID, prior.ID); ErrorCode(gerr) != CodeNotFound {
+		return User{}, false, nil // still provisioned: a real clash
+	}
+	// The other unique field must not belong to someone else.
+	other, oerr := tx.GetUserByUsername(ctx, u.Username)
+	if oerr == nil && other.ID != prior.ID {
+		return User{}, false, nil
+	}
+	if other, oerr = tx.GetUserByEmail(ctx, u.Email); oerr == nil && other.ID != prior.ID {
+		return User{}, false, nil
+	}
+	return prior, true, nil
+}
+
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
 }
 
 // scimPasswordHash checks and hashes a password an IdP sent, or returns ""
@@ -123,6 +201,9 @@ func (s *Service) scimPasswordHash(ctx context.Context, password string, u User)
 // reactivation restores sign-in. An error from fn is returned unchanged and
 // nothing is written.
 func (s *Service) UpdateSCIMUser(ctx context.Context, actor Actor, teamID, userID string, fn func(cur SCIMUser) (SCIMUserFields, error)) (SCIMUser, error) {
+	if out, ok, err := s.updateSCIMUserFast(ctx, actor, teamID, userID, fn); ok || err != nil {
+		return out, err
+	}
 	var out SCIMUser
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		if err := lockTeamSCIMUser(ctx, tx, teamID, userID); err != nil {
@@ -185,6 +266,41 @@ func (s *Service) UpdateSCIMUser(ctx context.Context, actor Actor, teamID, userI
 		return s.audit(ctx, tx, actor, teamID, "scim.user.update", userID, details)
 	})
 	return out, err
+}
+
+// updateSCIMUserFast is UpdateSCIMUser in as few round trips as the store
+// can: fn sees the current SCIM user read without a lock, and the store
+// applies the result only if the version is still the one fn saw. ok is
+// false when the store declined (or a password is to be set) and nothing
+// was written: the caller then runs the transaction.
+func (s *Service) updateSCIMUserFast(ctx context.Context, actor Actor, teamID, userID string, fn func(cur SCIMUser) (SCIMUserFields, error)) (SCIMUser, bool, error) {
+	cur, err := s.store.GetSCIMUser(ctx, teamID, userID)
+	if err != nil {
+		return SCIMUser{}, false, err
+	}
+	f, err := fn(cur)
+	if err != nil {
+		return SCIMUser{}, false, err
+	}
+	if err := f.validate(); err != nil {
+		return SCIMUser{}, false, err
+	}
+	if f.Password != "" {
+		return SCIMUser{}, false, nil
+	}
+	now := s.Now()
+	e, err := s.auditEvent(actor, teamID, "scim.user.update", userID, map[string]string{"version": itoa(int(cur.Version + 1))})
+	if err != nil {
+		return SCIMUser{}, false, err
+	}
+	out, err := s.store.ApplySCIMUserUpdate(ctx, cur, f, now, e)
+	switch {
+	case err == nil:
+		return out, true, nil
+	case ErrorCode(err) == CodeConflict:
+		return SCIMUser{}, false, nil
+	}
+	return SCIMUser{}, false, err
 }
 
 // lockTeamSCIMUser locks the account of one of the team's SCIM users. The
@@ -308,7 +424,14 @@ func (s *Service) CreateSCIMGroup(ctx context.Context, actor Actor, teamID strin
 				return err
 			}
 		}
-		return s.audit(ctx, tx, actor, teamID, "scim.group.create", id, map[string]string{"displayName": f.DisplayName, "members": itoa(len(members))})
+		if err := s.audit(ctx, tx, actor, teamID, "scim.group.create", id, map[string]string{"displayName": f.DisplayName, "members": itoa(len(members))}); err != nil {
+			return err
+		}
+		gr, err := newGroupRoles(ctx, tx, teamID, id)
+		if err != nil || len(members) == 0 {
+			return err
+		}
+		return s.syncGroupRoles(ctx, tx, actor, gr, g.DisplayName)
 	})
 	return g, err
 }
@@ -320,7 +443,13 @@ func (s *Service) CreateSCIMGroup(ctx context.Context, actor Actor, teamID strin
 func (s *Service) UpdateSCIMGroup(ctx context.Context, actor Actor, teamID, groupID string, fn func(cur SCIMGroup) (SCIMGroupFields, error), members MemberChange) (SCIMGroup, error) {
 	var out SCIMGroup
 	err := s.store.InTx(ctx, func(tx Tx) error {
+		gr, err := newGroupRoles(ctx, tx, teamID, groupID)
+		if err != nil {
+			return err
+		}
+		var before string
 		g, err := tx.UpdateSCIMGroup(ctx, teamID, groupID, func(cur *SCIMGroup) error {
+			before = cur.DisplayName
 			f, err := fn(*cur)
 			if err != nil {
 				return err
@@ -334,15 +463,21 @@ func (s *Service) UpdateSCIMGroup(ctx context.Context, actor Actor, teamID, grou
 		if err != nil {
 			return err
 		}
+		if err := gr.snapshot(ctx, tx, before); err != nil {
+			return err
+		}
 		if !members.empty() {
 			if err := applyMembers(ctx, tx, teamID, groupID, members); err != nil {
 				return err
 			}
 		}
 		out = g
-		return s.audit(ctx, tx, actor, teamID, "scim.group.update", groupID, map[string]string{
+		if err := s.audit(ctx, tx, actor, teamID, "scim.group.update", groupID, map[string]string{
 			"version": itoa(int(g.Version)), "members_added": itoa(len(members.Add)), "members_removed": itoa(len(members.Remove)),
-			"members_replaced": boolString(members.Replace)})
+			"members_replaced": boolString(members.Replace)}); err != nil {
+			return err
+		}
+		return s.syncGroupRoles(ctx, tx, actor, gr, g.DisplayName)
 	})
 	return out, err
 }
@@ -352,17 +487,34 @@ func (s *Service) UpdateSCIMGroup(ctx context.Context, actor Actor, teamID, grou
 // veto the delete.
 func (s *Service) DeleteSCIMGroup(ctx context.Context, actor Actor, teamID, groupID string, check func(cur SCIMGroup) error) error {
 	return s.store.InTx(ctx, func(tx Tx) error {
-		if check != nil {
+		gr, err := newGroupRoles(ctx, tx, teamID, groupID)
+		if err != nil {
+			return err
+		}
+		if check != nil || gr.active() {
 			// UpdateSCIMGroup is the store's way to lock a group; the write
 			// it makes is deleted a statement later.
-			if _, err := tx.UpdateSCIMGroup(ctx, teamID, groupID, func(g *SCIMGroup) error { return check(*g) }); err != nil {
+			var name string
+			if _, err := tx.UpdateSCIMGroup(ctx, teamID, groupID, func(g *SCIMGroup) error {
+				name = g.DisplayName
+				if check != nil {
+					return check(*g)
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			if err := gr.snapshot(ctx, tx, name); err != nil {
 				return err
 			}
 		}
 		if err := tx.DeleteSCIMGroup(ctx, teamID, groupID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, actor, teamID, "scim.group.delete", groupID, nil)
+		if err := s.audit(ctx, tx, actor, teamID, "scim.group.delete", groupID, nil); err != nil {
+			return err
+		}
+		return s.syncGroupRoles(ctx, tx, actor, gr, "")
 	})
 }
 
@@ -389,6 +541,20 @@ func (s *Service) ListSCIMGroups(ctx context.Context, q SCIMQuery) (SCIMPage[SCI
 // SCIMGroupMembers returns a group's member user IDs in ascending order.
 func (s *Service) SCIMGroupMembers(ctx context.Context, teamID, groupID string) ([]string, error) {
 	return s.store.ListSCIMGroupMembers(ctx, teamID, groupID)
+}
+
+// SCIMGroupMemberRefs returns a group's members with their display names,
+// in ascending order of user ID.
+func (s *Service) SCIMGroupMemberRefs(ctx context.Context, teamID, groupID string) ([]SCIMMember, error) {
+	return s.store.ListSCIMGroupMemberRefs(ctx, teamID, groupID)
+}
+
+// SCIMUsersGroups returns the team's groups of several users at once.
+func (s *Service) SCIMUsersGroups(ctx context.Context, teamID string, userIDs []string) ([]SCIMUserGroup, error) {
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	return s.store.ListSCIMUsersGroups(ctx, teamID, userIDs)
 }
 
 // UserSCIMGroups returns the team's groups a user is in.

@@ -62,3 +62,17 @@ type SCIMPage[T any] struct {
 	Total     int
 	Resources []T
 }
+
+// SCIMMember is one member of a group as the group lists it.
+type SCIMMember struct {
+	UserID string
+	// Display is the member's displayName, else its userName.
+	Display string
+}
+
+// SCIMUserGroup says that a user is a member of a group.
+type SCIMUserGroup struct {
+	UserID      string
+	GroupID     string
+	DisplayName string
+}

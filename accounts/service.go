@@ -110,14 +110,23 @@ func newID() (string, error) {
 
 // audit appends an event inside tx, stamped with the service clock.
 func (s *Service) audit(ctx context.Context, tx Tx, actor Actor, teamID, action, target string, details map[string]string) error {
-	id, err := newID()
+	e, err := s.auditEvent(actor, teamID, action, target, details)
 	if err != nil {
 		return err
 	}
-	return tx.AppendAudit(ctx, AuditEvent{
+	return tx.AppendAudit(ctx, e)
+}
+
+// auditEvent is the event audit appends.
+func (s *Service) auditEvent(actor Actor, teamID, action, target string, details map[string]string) (AuditEvent, error) {
+	id, err := newID()
+	if err != nil {
+		return AuditEvent{}, err
+	}
+	return AuditEvent{
 		ID: id, TeamID: teamID, ActorKind: actor.Kind, ActorID: actor.ID, Action: action,
 		TargetID: target, IP: actor.IP, Details: details, CreatedAt: s.Now(),
-	})
+	}, nil
 }
 
 // PurgeRetention is how long revoked or expired sessions, used tokens and

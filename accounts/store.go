@@ -23,6 +23,30 @@ type Store interface {
 	// statement.
 	InTx(ctx context.Context, fn func(tx Tx) error) error
 
+	// ProvisionSCIMUser writes a SCIM-provisioned account at once, in one
+	// statement where the backend can: the account u (managed by
+	// su.TeamID), its membership of the team with the team's default role
+	// (member when unset) and source scim, the SCIM identity su and the
+	// audit event e. On any uniqueness clash or a missing team it writes
+	// nothing and returns ErrConflict, so the caller can take a slower path
+	// that tells which. It is not part of Tx: it is its own transaction.
+	ProvisionSCIMUser(ctx context.Context, u User, su SCIMUser, e AuditEvent) error
+
+	// ApplySCIMUserUpdate writes an update computed from cur, if the team's
+	// SCIM user is still at cur.Version, in as few round trips as the
+	// backend can: the SCIM user's ExternalID, UserName, Active and
+	// Document from f, UpdatedAt at, Version cur.Version+1; the account's
+	// Username (f.UserName), Name and Email, EmailVerifiedAt at when the
+	// email changed beyond letter case or was unverified, and Status
+	// (active exactly when f.Active); when that deactivates the account,
+	// the revocation of every session (reason "deactivated_by_idp"); and e,
+	// whose Details it completes with "deactivated", "sessions_revoked" and
+	// "reactivated" as they apply. It may decline, writing nothing and
+	// returning ErrConflict (the version moved, a uniqueness clash, an
+	// unknown user, or a backend that gains nothing from it): the caller
+	// then takes InTx. f.Password is not its business.
+	ApplySCIMUserUpdate(ctx context.Context, cur SCIMUser, f SCIMUserFields, at time.Time, e AuditEvent) (SCIMUser, error)
+
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
 	// SchemaVersion returns the applied and the latest known migration
@@ -99,6 +123,9 @@ type Tx interface {
 	CountTeamMembers(ctx context.Context, teamID string) (int, error)
 	// RemoveMembership deletes one membership; ErrNotFound when absent.
 	RemoveMembership(ctx context.Context, teamID, userID string) error
+	// SetMembershipRole changes one membership's role; ErrNotFound when
+	// absent.
+	SetMembershipRole(ctx context.Context, teamID, userID string, role Role) error
 
 	// SetPasswordHash stores (inserts or replaces) a user's password hash, a
 	// PHC string.
@@ -226,6 +253,13 @@ type Tx interface {
 	// ListSCIMGroupMembers returns the group's member user IDs in ascending
 	// order. ErrNotFound for an unknown group.
 	ListSCIMGroupMembers(ctx context.Context, teamID, groupID string) ([]string, error)
+	// ListSCIMGroupMemberRefs is ListSCIMGroupMembers with each member's
+	// display name, in one read.
+	ListSCIMGroupMemberRefs(ctx context.Context, teamID, groupID string) ([]SCIMMember, error)
+	// ListSCIMUsersGroups returns, in one statement, the memberships of
+	// the users in the team's groups, ordered by user ID, then by group
+	// DisplayName byte-wise, then group id. Unknown ids are skipped.
+	ListSCIMUsersGroups(ctx context.Context, teamID string, userIDs []string) ([]SCIMUserGroup, error)
 	// ListUserSCIMGroups returns the team's groups the user is a member of,
 	// ordered by DisplayName byte-wise, then id.
 	ListUserSCIMGroups(ctx context.Context, teamID, userID string) ([]SCIMGroup, error)

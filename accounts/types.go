@@ -40,6 +40,10 @@ type TeamSettings struct {
 	SSORequired bool `json:"sso_required"`
 	DefaultRole Role `json:"default_role,omitempty"`
 	SeatLimit   int  `json:"seat_limit,omitempty"` // 0 = unlimited
+	// RoleGroups maps SCIM group displayNames (matched in any letter case)
+	// to the team role their members get; the most privileged wins, and a
+	// member of no mapped group has DefaultRole.
+	RoleGroups map[string]Role `json:"role_groups,omitempty"`
 	// Session lifetimes override the server's profiles for this team's members.
 	SessionIdleTimeout        time.Duration `json:"session_idle_timeout,omitempty"`
 	SessionAbsoluteTimeout    time.Duration `json:"session_absolute_timeout,omitempty"`

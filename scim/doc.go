@@ -4,10 +4,14 @@
 //
 // It is a protocol adapter built on github.com/elimity-com/scim. It
 // authenticates the bearer token, scopes every call to the token's team,
-// translates SCIM filters to accounts.Filter, applies PATCH operations to the
-// stored resource document, derives accounts.SCIMUserFields and
-// accounts.SCIMGroupFields from resources, checks If-Match against the
-// stored version, and maps accounts error codes to SCIM error JSON.
+// sheds load with 429, translates SCIM filters to accounts.Filter, applies
+// PATCH operations to the stored resource document, derives
+// accounts.SCIMUserFields and accounts.SCIMGroupFields from resources,
+// checks If-Match against the stored version, and maps accounts error codes
+// to SCIM error JSON naming the request id. Where the library falls short
+// it answers itself: list and search responses (lists.go), attributes and
+// excludedAttributes (project.go), undeclared attributes (strict.go) and
+// identity providers' non-standard bodies (normalize.go).
 //
 // It must never hold business rules (who may be provisioned, what
 // deactivation revokes, uniqueness: accounts and policy decide those), never

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 
 	scimerrors "github.com/elimity-com/scim/errors"
 	"github.com/idbridge/idbridge/accounts"
@@ -78,8 +79,21 @@ func writeDomainError(w http.ResponseWriter, r *http.Request, log *slog.Logger, 
 
 // writeError writes SCIM error JSON (RFC 7644 §3.12).
 func writeError(w http.ResponseWriter, status int, scimType scimerrors.ScimType, detail string) {
-	body, _ := json.Marshal(scimerrors.ScimError{Status: status, ScimType: scimType, Detail: detail})
+	body, _ := json.Marshal(scimerrors.ScimError{Status: status, ScimType: scimType, Detail: withRequestID(w, detail)})
 	w.Header().Set("Content-Type", "application/scim+json")
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+// withRequestID names the request's id (the server sets X-Request-Id on
+// every answer) in an error's detail, so an IdP's error log leads to ours.
+func withRequestID(w http.ResponseWriter, detail string) string {
+	id := w.Header().Get("X-Request-Id")
+	if id == "" || strings.Contains(detail, id) {
+		return detail
+	}
+	if detail == "" {
+		return "request id " + id
+	}
+	return detail + " (request id " + id + ")"
 }

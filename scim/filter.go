@@ -1,6 +1,8 @@
 package scim
 
 import (
+	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/idbridge/idbridge/accounts"
@@ -135,4 +137,194 @@ func compare(path []string, e *filter.AttributeExpression, caseExact bool) (acco
 		return pr, nil
 	}
 	return accounts.FilterCompare{Path: path, Op: op, Value: v, CaseExact: caseExact}, nil
+}
+
+// parseFilter parses a filter string. The parser refuses value paths with
+// a sub-attribute, emails[type eq "work"].value eq "x", which mean
+// emails[type eq "work" and value eq "x"] (RFC 7644 §3.4.2.2): each
+// "].sub op value" is cut out before parsing and joined to its value
+// path's filter with "and" afterwards.
+func parseFilter(s string) (filter.Expression, error) {
+	if e, ok := parseSimpleFilter(s); ok {
+		return e, nil
+	}
+	rest, terms := cutValuePathTerms(s)
+	e, err := filter.ParseFilter([]byte(rest))
+	if err != nil {
+		return nil, err
+	}
+	i := 0
+	var walk func(e filter.Expression) error
+	walk = func(e filter.Expression) error {
+		switch e := e.(type) {
+		case *filter.LogicalExpression:
+			if err := walk(e.Left); err != nil {
+				return err
+			}
+			return walk(e.Right)
+		case *filter.NotExpression:
+			return walk(e.Expression)
+		case *filter.ValuePath:
+			if i >= len(terms) {
+				return errors.New("unexpected value path")
+			}
+			term := terms[i]
+			i++
+			if term == "" {
+				return nil
+			}
+			t, err := filter.ParseAttrExp([]byte(term))
+			if err != nil {
+				return err
+			}
+			e.ValueFilter = &filter.LogicalExpression{Left: e.ValueFilter, Operator: filter.AND, Right: &t}
+		}
+		return nil
+	}
+	if err := walk(e); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// cutValuePathTerms removes "].sub op value" after value paths, returning
+// the rest and, for each "[" in order, the "sub op value" cut after it (""
+// for none). Quoted strings are skipped; what it does not recognise stays
+// for the parser to refuse.
+func cutValuePathTerms(s string) (string, []string) {
+	var terms []string
+	var out strings.Builder
+	inQuote := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		out.WriteByte(c)
+		switch {
+		case inQuote && c == '\\' && i+1 < len(s):
+			i++
+			out.WriteByte(s[i])
+		case c == '"':
+			inQuote = !inQuote
+		case inQuote:
+		case c == '[':
+			terms = append(terms, "")
+		case c == ']' && len(terms) > 0 && i+1 < len(s) && s[i+1] == '.':
+			if term, n := valuePathTerm(s[i+2:]); n > 0 {
+				terms[len(terms)-1] = term
+				i += 1 + n
+			}
+		}
+	}
+	return out.String(), terms
+}
+
+// valuePathTerm reads "sub op value" (or "sub pr") at the start of s and
+// returns it and its length, or 0 when s does not start with one.
+func valuePathTerm(s string) (string, int) {
+	j := 0
+	for j < len(s) && isNameChar(s[j]) {
+		j++
+	}
+	if j == 0 {
+		return "", 0
+	}
+	k := j
+	for k < len(s) && s[k] == ' ' {
+		k++
+	}
+	opStart := k
+	for k < len(s) && s[k] != ' ' && s[k] != ')' && s[k] != ']' {
+		k++
+	}
+	op := strings.ToLower(s[opStart:k])
+	if _, ok := filterOps[filter.CompareOperator(op)]; !ok {
+		return "", 0
+	}
+	if op == "pr" {
+		return s[:j] + " pr", k
+	}
+	for k < len(s) && s[k] == ' ' {
+		k++
+	}
+	n := valueLen(s[k:])
+	if n == 0 {
+		return "", 0
+	}
+	return s[:j] + " " + op + " " + s[k:k+n], k + n
+}
+
+func isNameChar(c byte) bool {
+	return c == '_' || c == '-' || c == '$' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+}
+
+// valueLen is the length of the comparison value at the start of s: a
+// quoted string or a bare word (number, true, false, null).
+func valueLen(s string) int {
+	if strings.HasPrefix(s, `"`) {
+		for i := 1; i < len(s); i++ {
+			switch s[i] {
+			case '\\':
+				i++
+			case '"':
+				return i + 1
+			}
+		}
+		return 0
+	}
+	i := 0
+	for i < len(s) && s[i] != ' ' && s[i] != ')' && s[i] != ']' {
+		i++
+	}
+	return i
+}
+
+// parseSimpleFilter parses the filter IdPs send before every create,
+// `attr op "string"` (userName eq "…", externalId eq "…"), without the
+// general parser, which costs more CPU than the rest of the request. It
+// builds what the parser would; anything else is not ok.
+func parseSimpleFilter(s string) (filter.Expression, bool) {
+	s = strings.TrimSpace(s)
+	path, rest, ok := strings.Cut(s, " ")
+	if !ok {
+		return nil, false
+	}
+	opWord, value, ok := strings.Cut(strings.TrimLeft(rest, " "), " ")
+	op := filter.CompareOperator(strings.ToLower(opWord))
+	if !ok || op == filter.PR {
+		return nil, false
+	}
+	if _, known := filterOps[op]; !known {
+		return nil, false
+	}
+	value = strings.TrimSpace(value)
+	if len(value) < 2 || value[0] != '"' || valueLen(value) != len(value) {
+		return nil, false
+	}
+	var v string
+	if json.Unmarshal([]byte(value), &v) != nil {
+		return nil, false
+	}
+	ap := filter.AttributePath{}
+	if i := strings.LastIndexByte(path, ':'); i >= 0 {
+		uri := path[:i]
+		ap.URIPrefix, path = &uri, path[i+1:]
+	}
+	name, sub, hasSub := strings.Cut(path, ".")
+	if name == "" || !isName(name) || (hasSub && !isName(sub)) {
+		return nil, false
+	}
+	ap.AttributeName = name
+	if hasSub {
+		ap.SubAttribute = &sub
+	}
+	return &filter.AttributeExpression{AttributePath: ap, Operator: op, CompareValue: v}, true
+}
+
+// isName reports whether s is an attribute name (RFC 7643 §2.1).
+func isName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isNameChar(s[i]) || (i == 0 && !(s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z')) {
+			return false
+		}
+	}
+	return s != ""
 }

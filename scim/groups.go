@@ -37,7 +37,17 @@ func (h *groups) Create(r *http.Request, attrs scim.ResourceAttributes) (scim.Re
 	if err != nil {
 		return scim.Resource{}, toSCIM(r, h.log, err)
 	}
-	return h.resource(r, g, members)
+	return h.written(r, g)
+}
+
+// written renders the group a write produced, its members read back with
+// their display names.
+func (h *groups) written(r *http.Request, g accounts.SCIMGroup) (scim.Resource, error) {
+	refs, err := h.members(r, g)
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	return h.resource(r, g, refs)
 }
 
 func (h *groups) Get(r *http.Request, id string) (scim.Resource, error) {
@@ -58,23 +68,29 @@ func (h *groups) GetAll(r *http.Request, p scim.ListRequestParams) (scim.Page, e
 	if err != nil {
 		return scim.Page{}, toSCIM(r, h.log, err)
 	}
+	total, res, err := h.page(r, q)
+	return scim.Page{TotalResults: total, Resources: res}, err
+}
+
+// page runs a list query and renders its groups.
+func (h *groups) page(r *http.Request, q accounts.SCIMQuery) (int, []scim.Resource, error) {
 	page, err := h.svc.ListSCIMGroups(r.Context(), q)
 	if err != nil {
-		return scim.Page{}, toSCIM(r, h.log, err)
+		return 0, nil, toSCIM(r, h.log, err)
 	}
-	out := scim.Page{TotalResults: page.Total, Resources: make([]scim.Resource, 0, len(page.Resources))}
+	out := make([]scim.Resource, 0, len(page.Resources))
 	for _, g := range page.Resources {
 		members, err := h.members(r, g)
 		if err != nil {
-			return scim.Page{}, err
+			return 0, nil, err
 		}
 		res, err := h.resource(r, g, members)
 		if err != nil {
-			return scim.Page{}, err
+			return 0, nil, err
 		}
-		out.Resources = append(out.Resources, res)
+		out = append(out, res)
 	}
-	return out, nil
+	return page.Total, out, nil
 }
 
 func (h *groups) Replace(r *http.Request, id string, attrs scim.ResourceAttributes) (scim.Resource, error) {
@@ -93,7 +109,7 @@ func (h *groups) Replace(r *http.Request, id string, attrs scim.ResourceAttribut
 	if err != nil {
 		return scim.Resource{}, h.writeError(r, id, err)
 	}
-	return h.resource(r, g, members)
+	return h.written(r, g)
 }
 
 // Patch changes members as one MemberChange and every other attribute in
@@ -265,30 +281,34 @@ func groupFields(attrs map[string]any) (accounts.SCIMGroupFields, error) {
 	delete(doc, "id")
 	delete(doc, "meta")
 	delete(doc, "members")
+	pruneUnassigned(doc)
 	doc["schemas"] = []string{schema.GroupSchema}
 	f := accounts.SCIMGroupFields{DisplayName: str(doc["displayName"]), ExternalID: str(doc["externalId"])}
+	if strings.TrimSpace(f.DisplayName) == "" {
+		return f, badValue("displayName is required (RFC 7643 §4.2) and cannot be removed")
+	}
 	var err error
 	f.Document, err = json.Marshal(doc)
 	return f, err
 }
 
-// members loads a group's members unless the request excludes them.
-func (h *groups) members(r *http.Request, g accounts.SCIMGroup) ([]string, error) {
-	if excluded(r, "members") {
+// members loads a group's members unless the request leaves them out.
+func (h *groups) members(r *http.Request, g accounts.SCIMGroup) ([]accounts.SCIMMember, error) {
+	if omitted(r, []string{schema.GroupSchema}, "members") {
 		return nil, nil
 	}
-	ids, err := h.svc.SCIMGroupMembers(r.Context(), g.TeamID, g.ID)
+	refs, err := h.svc.SCIMGroupMemberRefs(r.Context(), g.TeamID, g.ID)
 	if err != nil {
 		return nil, toSCIM(r, h.log, err)
 	}
-	if ids == nil {
-		ids = []string{}
+	if refs == nil {
+		refs = []accounts.SCIMMember{}
 	}
-	return ids, nil
+	return refs, nil
 }
 
 // resource renders a group; members nil leaves them out.
-func (h *groups) resource(r *http.Request, g accounts.SCIMGroup, members []string) (scim.Resource, error) {
+func (h *groups) resource(r *http.Request, g accounts.SCIMGroup, members []accounts.SCIMMember) (scim.Resource, error) {
 	doc, err := decodeDocument(g.Document)
 	if err != nil {
 		return scim.Resource{}, toSCIM(r, h.log, err)
@@ -300,8 +320,12 @@ func (h *groups) resource(r *http.Request, g accounts.SCIMGroup, members []strin
 	}
 	if members != nil {
 		list := make([]any, 0, len(members))
-		for _, id := range members {
-			list = append(list, map[string]any{"value": id, "$ref": h.usersURL + id})
+		for _, m := range members {
+			e := map[string]any{"value": m.UserID, "$ref": h.usersURL + m.UserID, "type": "User"}
+			if m.Display != "" {
+				e["display"] = m.Display
+			}
+			list = append(list, e)
 		}
 		doc["members"] = list
 	}

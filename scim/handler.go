@@ -26,6 +26,11 @@ type Params struct {
 	// BaseURL is the absolute URL of Prefix, used in meta.location and
 	// Location headers, e.g. "https://id.example.com/scim/v2".
 	BaseURL string
+	// MaxInFlight and MaxInFlightPerTeam bound the requests served at
+	// once, in all and for one team; beyond them requests get 429 with
+	// Retry-After. Zero takes the defaults (128 and 32).
+	MaxInFlight        int
+	MaxInFlightPerTeam int
 }
 
 // New returns the SCIM API handler. Requests reach it with paths under
@@ -34,12 +39,13 @@ func New(p Params) (http.Handler, error) {
 	if p.Service == nil || p.Logger == nil {
 		return nil, fmt.Errorf("scim: Service and Logger are required")
 	}
+	base := strings.TrimRight(p.BaseURL, "/")
 	users := &users{
-		svc: p.Service, log: p.Logger,
+		svc: p.Service, log: p.Logger, groupsURL: base + "/Groups/",
 		rv: newResolver(schema.CoreUserSchema(), schema.ExtensionEnterpriseUser()),
 	}
 	groups := &groups{
-		svc: p.Service, log: p.Logger, usersURL: strings.TrimRight(p.BaseURL, "/") + "/Users/",
+		svc: p.Service, log: p.Logger, usersURL: base + "/Users/",
 		rv: newResolver(schema.CoreGroupSchema()),
 	}
 	config := &scim.ServiceProviderConfig{
@@ -77,7 +83,12 @@ func New(p Params) (http.Handler, error) {
 	}
 	prefix := strings.TrimRight(p.Prefix, "/")
 	a := &auth{svc: p.Service, log: p.Logger}
-	return a.middleware(normalize(rebase(prefix, srv))), nil
+	l := &lists{baseURL: base, log: p.Logger, next: srv, types: []lister{
+		{name: "User", endpoint: "/Users", schemas: users.schemas(), rv: users.rv, page: users.page},
+		{name: "Group", endpoint: "/Groups", schemas: []string{schema.GroupSchema}, rv: groups.rv, page: groups.page},
+	}}
+	shed := newShedder(p.MaxInFlight, p.MaxInFlightPerTeam)
+	return a.middleware(shed.middleware(normalize(rebase(prefix, l)))), nil
 }
 
 // rebase hands the library paths as it expects them: "/v2/Users/…".

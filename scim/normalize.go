@@ -11,7 +11,8 @@ import (
 
 // normalize rewrites request bodies the library would refuse although
 // identity providers send them: Entra ID sends booleans as the strings
-// "True" and "False". Bodies that are not JSON pass through unchanged for
+// "True" and "False", and (before aadOptscim062020) the enterprise
+// manager as a plain id instead of {"value": id}. Bodies that are not JSON pass through unchanged for
 // the library to refuse.
 func normalize(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -36,11 +37,13 @@ func normalize(next http.Handler) http.Handler {
 	})
 }
 
-// normalizeBody turns string booleans of boolean attributes into booleans,
-// in resources and in PATCH operations.
+// normalizeBody turns string booleans of boolean attributes into booleans
+// and a plain-string manager into {"value": id}, in resources and in PATCH
+// operations.
 func normalizeBody(body []byte) []byte {
-	// Most bodies hold no string boolean at all: skip the decode for them.
-	if !hasQuotedBool(bytes.ToLower(body)) {
+	// Most bodies hold neither: skip the decode for them.
+	lower := bytes.ToLower(body)
+	if !hasQuotedBool(lower) && !bytes.Contains(lower, []byte("manager")) {
 		return body
 	}
 	d := json.NewDecoder(bytes.NewReader(body))
@@ -65,23 +68,21 @@ func fixBooleans(v any) bool {
 	switch v := v.(type) {
 	case map[string]any:
 		// A PATCH operation: {"op":…, "path":"active", "value":"False"}.
-		if path, ok := v["path"].(string); ok && isBooleanPath(path) {
+		if path, ok := v["path"].(string); ok {
 			for k, val := range v {
 				if strings.EqualFold(k, "value") {
-					if b, ok := parseBool(val); ok {
-						v[k] = b
+					if fixed, ok := fixValue(path, val); ok {
+						v[k] = fixed
 						changed = true
 					}
 				}
 			}
 		}
 		for k, val := range v {
-			if isBooleanPath(k) {
-				if b, ok := parseBool(val); ok {
-					v[k] = b
-					changed = true
-					continue
-				}
+			if fixed, ok := fixValue(k, val); ok {
+				v[k] = fixed
+				changed = true
+				continue
 			}
 			changed = fixBooleans(val) || changed
 		}
@@ -93,15 +94,32 @@ func fixBooleans(v any) bool {
 	return changed
 }
 
-// isBooleanPath reports whether an attribute path ("active",
-// "emails[type eq \"work\"].primary", "name.x") ends in a boolean attribute.
-func isBooleanPath(path string) bool {
+// fixValue returns the value an attribute at path should have been sent
+// as, and whether it differs from val.
+func fixValue(path string, val any) (any, bool) {
+	if isBooleanPath(path) {
+		return parseBool(val)
+	}
+	if id, ok := val.(string); ok && lastSegment(path) == "manager" {
+		return map[string]any{"value": id}, true
+	}
+	return nil, false
+}
+
+// lastSegment is the lower-case attribute name a path ends in.
+func lastSegment(path string) string {
 	last := strings.TrimSpace(path)
 	if i := strings.LastIndexAny(last, ".:]"); i >= 0 {
 		last = last[i+1:]
 	}
+	return strings.ToLower(last)
+}
+
+// isBooleanPath reports whether an attribute path ("active",
+// "emails[type eq \"work\"].primary", "name.x") ends in a boolean attribute.
+func isBooleanPath(path string) bool {
 	// The boolean attributes of the User and Group schemas.
-	switch strings.ToLower(last) {
+	switch lastSegment(path) {
 	case "active", "primary":
 		return true
 	}

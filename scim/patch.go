@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
 	"reflect"
 	"strings"
 
@@ -73,6 +74,10 @@ func (rv resolver) applyPath(doc map[string]any, op string, p filter.Path, value
 	}
 	if a.common && a.name != "externalId" {
 		return nil // id and meta are the server's; Okta sends id in values
+	}
+	if !a.common && a.attr.Mutability() == "readOnly" {
+		return scimerrors.ScimError{Status: http.StatusBadRequest, ScimType: scimerrors.ScimTypeMutability,
+			Detail: fmt.Sprintf("%s is read-only: the server sets it", a.name)}
 	}
 	container := doc
 	if len(a.prefix) > 0 {
@@ -199,6 +204,9 @@ func applyFiltered(container map[string]any, a attrRef, op string, expr filter.E
 	default:
 		for _, m := range matched {
 			if sub != "" {
+				if sub == "primary" && value == true {
+					clearPrimary(list) // a new primary unsets the old
+				}
 				m[sub] = value
 				continue
 			}

@@ -3,7 +3,9 @@ package scim
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -95,12 +97,12 @@ func checkFilterSize(f accounts.Filter) error {
 }
 
 // sortParams reads sortBy and sortOrder (RFC 7644 §3.4.2.3).
-func (rv resolver) sortParams(r *http.Request) ([]string, bool, error) {
-	by := strings.TrimSpace(r.URL.Query().Get("sortBy"))
+func (rv resolver) sortParams(v url.Values) ([]string, bool, error) {
+	by := strings.TrimSpace(v.Get("sortBy"))
 	if by == "" {
 		return nil, false, nil
 	}
-	desc := strings.EqualFold(r.URL.Query().Get("sortOrder"), "descending")
+	desc := strings.EqualFold(v.Get("sortOrder"), "descending")
 	uri, rest := "", by
 	if i := strings.LastIndex(by, ":"); i >= 0 {
 		uri, rest = by[:i], by[i+1:]
@@ -117,14 +119,10 @@ func (rv resolver) sortParams(r *http.Request) ([]string, bool, error) {
 	return path, desc, nil
 }
 
-// excluded reports whether excludedAttributes names attr.
-func excluded(r *http.Request, attr string) bool {
-	for _, a := range strings.Split(r.URL.Query().Get("excludedAttributes"), ",") {
-		if strings.EqualFold(strings.TrimSpace(a), attr) {
-			return true
-		}
-	}
-	return false
+// omitted reports whether the request's attributes or excludedAttributes
+// leave out the top-level attribute name of a resource with these schemas.
+func omitted(r *http.Request, schemas []string, name string) bool {
+	return newProjection(r.URL.Query(), schemas).omits(name)
 }
 
 func str(v any) string {
@@ -138,7 +136,7 @@ func (rv resolver) listQuery(r *http.Request, p scim.ListRequestParams) (account
 	q := accounts.SCIMQuery{TeamID: callerFrom(r.Context()).teamID}
 	q.StartIndex, q.Count = p.StartIndex, p.Count
 	var err error
-	if q.SortBy, q.SortDescending, err = rv.sortParams(r); err != nil {
+	if q.SortBy, q.SortDescending, err = rv.sortParams(r.URL.Query()); err != nil {
 		return q, err
 	}
 	if p.FilterValidator != nil {
@@ -150,4 +148,93 @@ func (rv resolver) listQuery(r *http.Request, p scim.ListRequestParams) (account
 		}
 	}
 	return q, nil
+}
+
+// pruneUnassigned removes null values and empty arrays and objects, which
+// RFC 7643 §2.5 makes the same as unassigned: a resource never stores or
+// returns "roles": null because an IdP sent "roles": [].
+func pruneUnassigned(m map[string]any) {
+	for k, v := range m {
+		switch x := v.(type) {
+		case nil:
+			delete(m, k)
+		case map[string]any:
+			pruneUnassigned(x)
+			if len(x) == 0 {
+				delete(m, k)
+			}
+		case []any:
+			kept := x[:0]
+			for _, e := range x {
+				if em, ok := e.(map[string]any); ok {
+					pruneUnassigned(em)
+					if len(em) == 0 {
+						continue
+					}
+				}
+				if e != nil {
+					kept = append(kept, e)
+				}
+			}
+			if len(kept) == 0 {
+				delete(m, k)
+			} else {
+				m[k] = kept
+			}
+		}
+	}
+}
+
+// checkMultiValued keeps RFC 7643 §2.4's invariants of multi-valued
+// attributes in doc (and in its extensions): an element repeating an
+// earlier one's type and value is merged into it, and more than one
+// primary:true is refused.
+func checkMultiValued(doc map[string]any) error {
+	for k, v := range doc {
+		switch x := v.(type) {
+		case map[string]any:
+			if strings.HasPrefix(strings.ToLower(k), "urn:") {
+				if err := checkMultiValued(x); err != nil {
+					return err
+				}
+			}
+		case []any:
+			list, err := dedupe(k, x)
+			if err != nil {
+				return err
+			}
+			doc[k] = list
+		}
+	}
+	return nil
+}
+
+func dedupe(name string, list []any) ([]any, error) {
+	out := list[:0]
+	seen := map[string]map[string]any{}
+	primaries := 0
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok {
+			out = append(out, e)
+			continue
+		}
+		key := strings.ToLower(fmt.Sprint(m["type"])) + "\x00" + strings.ToLower(fmt.Sprint(m["value"]))
+		if first, dup := seen[key]; dup && m["value"] != nil {
+			if m["primary"] == true && first["primary"] != true {
+				first["primary"] = true
+				primaries++
+			}
+			continue
+		}
+		seen[key] = m
+		if m["primary"] == true {
+			primaries++
+		}
+		out = append(out, m)
+	}
+	if primaries > 1 {
+		return nil, badValue("%s has more than one primary value; at most one may be primary:true", name)
+	}
+	return out, nil
 }

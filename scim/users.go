@@ -16,6 +16,8 @@ type users struct {
 	svc *accounts.Service
 	log *slog.Logger
 	rv  resolver
+	// groupsURL is the base of groups' $ref, ending in "/Groups/".
+	groupsURL string
 }
 
 func (h *users) Create(r *http.Request, attrs scim.ResourceAttributes) (scim.Resource, error) {
@@ -28,7 +30,7 @@ func (h *users) Create(r *http.Request, attrs scim.ResourceAttributes) (scim.Res
 	if err != nil {
 		return scim.Resource{}, toSCIM(r, h.log, err)
 	}
-	return h.resource(r, su)
+	return h.render(r, su, nil) // a new user is in no group
 }
 
 func (h *users) Get(r *http.Request, id string) (scim.Resource, error) {
@@ -44,19 +46,33 @@ func (h *users) GetAll(r *http.Request, p scim.ListRequestParams) (scim.Page, er
 	if err != nil {
 		return scim.Page{}, toSCIM(r, h.log, err)
 	}
+	total, res, err := h.page(r, q)
+	return scim.Page{TotalResults: total, Resources: res}, err
+}
+
+// page runs a list query and renders its users.
+func (h *users) page(r *http.Request, q accounts.SCIMQuery) (int, []scim.Resource, error) {
 	page, err := h.svc.ListSCIMUsers(r.Context(), q)
 	if err != nil {
-		return scim.Page{}, toSCIM(r, h.log, err)
+		return 0, nil, toSCIM(r, h.log, err)
 	}
-	out := scim.Page{TotalResults: page.Total, Resources: make([]scim.Resource, 0, len(page.Resources))}
+	ids := make([]string, len(page.Resources))
+	for i, su := range page.Resources {
+		ids[i] = su.UserID
+	}
+	groups, err := h.groupsOf(r, q.TeamID, ids)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]scim.Resource, 0, len(page.Resources))
 	for _, su := range page.Resources {
-		res, err := h.resource(r, su)
+		res, err := h.render(r, su, groups[su.UserID])
 		if err != nil {
-			return scim.Page{}, err
+			return 0, nil, err
 		}
-		out.Resources = append(out.Resources, res)
+		out = append(out, res)
 	}
-	return out, nil
+	return page.Total, out, nil
 }
 
 func (h *users) Replace(r *http.Request, id string, attrs scim.ResourceAttributes) (scim.Resource, error) {
@@ -126,6 +142,14 @@ func (h *users) fields(attrs map[string]any) (accounts.SCIMUserFields, error) {
 	delete(doc, "password")
 	delete(doc, "id")
 	delete(doc, "meta")
+	if f.UserName == "" {
+		return accounts.SCIMUserFields{}, badValue("userName is required (RFC 7643 §4.1) and cannot be removed")
+	}
+	delete(doc, "groups") // read-only: the group resources decide it
+	pruneUnassigned(doc)
+	if err := checkMultiValued(doc); err != nil {
+		return accounts.SCIMUserFields{}, err
+	}
 	if b, ok := doc["active"].(bool); ok {
 		f.Active = b
 	}
@@ -175,9 +199,40 @@ func primaryEmail(v any) string {
 	return first
 }
 
-// resource renders a SCIM user; the library adds schemas and meta's
-// resourceType and location.
+// resource renders a SCIM user with the groups it is in, unless the
+// request leaves them out.
 func (h *users) resource(r *http.Request, su accounts.SCIMUser) (scim.Resource, error) {
+	groups, err := h.groupsOf(r, su.TeamID, []string{su.UserID})
+	if err != nil {
+		return scim.Resource{}, err
+	}
+	return h.render(r, su, groups[su.UserID])
+}
+
+// groupsOf reads the groups of users in one statement, by user, unless
+// the request leaves groups out.
+func (h *users) groupsOf(r *http.Request, teamID string, userIDs []string) (map[string][]accounts.SCIMUserGroup, error) {
+	if omitted(r, h.schemas(), "groups") {
+		return nil, nil
+	}
+	list, err := h.svc.SCIMUsersGroups(r.Context(), teamID, userIDs)
+	if err != nil {
+		return nil, toSCIM(r, h.log, err)
+	}
+	by := make(map[string][]accounts.SCIMUserGroup, len(userIDs))
+	for _, g := range list {
+		by[g.UserID] = append(by[g.UserID], g)
+	}
+	return by, nil
+}
+
+// schemas are the User resource type's schema URNs.
+func (h *users) schemas() []string { return h.rv.urns() }
+
+// render renders a SCIM user; the library adds schemas and meta's
+// resourceType and location. groups is the read-only groups attribute
+// (RFC 7643 §4.1.2), left out when empty.
+func (h *users) render(r *http.Request, su accounts.SCIMUser, groups []accounts.SCIMUserGroup) (scim.Resource, error) {
 	doc, err := decodeDocument(su.Document)
 	if err != nil {
 		return scim.Resource{}, toSCIM(r, h.log, err)
@@ -188,6 +243,14 @@ func (h *users) resource(r *http.Request, su accounts.SCIMUser) (scim.Resource, 
 	doc["active"] = su.Active
 	if su.ExternalID != "" {
 		doc["externalId"] = su.ExternalID
+	}
+	delete(doc, "groups")
+	if len(groups) > 0 {
+		list := make([]any, 0, len(groups))
+		for _, g := range groups {
+			list = append(list, map[string]any{"value": g.GroupID, "display": g.DisplayName, "$ref": h.groupsURL + g.GroupID, "type": "direct"})
+		}
+		doc["groups"] = list
 	}
 	return scim.Resource{ID: su.UserID, Attributes: doc, Meta: meta(su.CreatedAt, su.UpdatedAt, su.Version)}, nil
 }

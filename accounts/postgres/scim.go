@@ -460,6 +460,50 @@ func (q queries) ListSCIMGroupMembers(ctx context.Context, teamID, groupID strin
 	return ids, nil
 }
 
+func (q queries) ListSCIMGroupMemberRefs(ctx context.Context, teamID, groupID string) ([]accounts.SCIMMember, error) {
+	if badText(teamID, groupID) {
+		return nil, accounts.ErrNotFound
+	}
+	// One row with NULLs for a group without members; none for no group.
+	rows, err := q.db.Query(ctx, `
+		SELECT m.user_id, coalesce(nullif(u.document->>'displayName', ''), u.user_name)
+		FROM scim_groups g
+		LEFT JOIN scim_group_members m ON m.group_id = g.id
+		LEFT JOIN scim_users u ON u.user_id = m.user_id AND u.team_id = g.team_id
+		WHERE g.team_id = $1 AND g.id = $2
+		ORDER BY m.user_id`, teamID, groupID)
+	if err != nil {
+		return nil, fail("list scim group member refs", err)
+	}
+	found := false
+	refs, err := collect(rows, func(s scanner) (accounts.SCIMMember, error) {
+		var id, display *string
+		found = true
+		err := s.Scan(&id, &display)
+		if id == nil || err != nil {
+			return accounts.SCIMMember{}, err
+		}
+		m := accounts.SCIMMember{UserID: *id}
+		if display != nil {
+			m.Display = *display
+		}
+		return m, nil
+	})
+	if err != nil {
+		return nil, fail("list scim group member refs", err)
+	}
+	if !found {
+		return nil, accounts.ErrNotFound
+	}
+	out := refs[:0]
+	for _, m := range refs {
+		if m.UserID != "" {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
 func (q queries) ListUserSCIMGroups(ctx context.Context, teamID, userID string) ([]accounts.SCIMGroup, error) {
 	if badText(teamID, userID) {
 		return nil, nil
@@ -477,4 +521,47 @@ func (q queries) ListUserSCIMGroups(ctx context.Context, teamID, userID string) 
 		return nil, fail("list user scim groups", err)
 	}
 	return gs, nil
+}
+
+func (q queries) SetMembershipRole(ctx context.Context, teamID, userID string, role accounts.Role) error {
+	if badText(teamID, userID) {
+		return accounts.ErrNotFound
+	}
+	tag, err := q.db.Exec(ctx, `UPDATE memberships SET role = $3 WHERE team_id = $1 AND user_id = $2`, teamID, userID, string(role))
+	if err != nil {
+		return fail("set membership role", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return accounts.ErrNotFound
+	}
+	return nil
+}
+
+func (q queries) ListSCIMUsersGroups(ctx context.Context, teamID string, userIDs []string) ([]accounts.SCIMUserGroup, error) {
+	if badText(teamID) || len(userIDs) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, 0, len(userIDs))
+	for _, id := range userIDs {
+		if !badText(id) {
+			ids = append(ids, id)
+		}
+	}
+	rows, err := q.db.Query(ctx, `
+		SELECT m.user_id, g.id, g.display_name
+		FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id
+		WHERE g.team_id = $1 AND m.user_id = ANY($2::text[])
+		ORDER BY m.user_id, g.display_name COLLATE "C", g.id`, teamID, ids)
+	if err != nil {
+		return nil, fail("list scim users groups", err)
+	}
+	out, err := collect(rows, func(s scanner) (accounts.SCIMUserGroup, error) {
+		var g accounts.SCIMUserGroup
+		err := s.Scan(&g.UserID, &g.GroupID, &g.DisplayName)
+		return g, err
+	})
+	if err != nil {
+		return nil, fail("list scim users groups", err)
+	}
+	return out, nil
 }

@@ -237,6 +237,22 @@ func twoValued(op accounts.FilterOp, cond string) string {
 	return "coalesce(" + cond + ", false)"
 }
 
+// guardedTwoValued is twoValued for a comparison of a column with a
+// parameter, written so the planner can use the column's index (a
+// coalesce() around it would hide the column): a NOT NULL column needs no
+// guard, a nullable one (expr) an IS NOT NULL beside it.
+func guardedTwoValued(op accounts.FilterOp, cond string, nullable bool, expr string) string {
+	if nullable {
+		cond = "(" + cond + " AND " + expr + " IS NOT NULL)"
+	} else {
+		cond = "(" + cond + ")"
+	}
+	if op == accounts.OpNe {
+		return "(NOT " + cond + ")"
+	}
+	return cond
+}
+
 // likeEscape escapes LIKE's wildcards and its escape character.
 var likeEscape = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
@@ -306,7 +322,7 @@ func (t *translator) columnCompare(c column, f accounts.FilterCompare) (string, 
 		if err != nil {
 			return "", err
 		}
-		return twoValued(f.Op, cond), nil
+		return guardedTwoValued(f.Op, cond, c.kind == colText, c.expr), nil
 	case colBool:
 		v, ok := f.Value.(bool)
 		if !ok {
@@ -315,7 +331,7 @@ func (t *translator) columnCompare(c column, f accounts.FilterCompare) (string, 
 		if f.Op != accounts.OpEq && f.Op != accounts.OpNe {
 			return "", invalidFilter("operator %q does not apply to a boolean", f.Op)
 		}
-		return twoValued(f.Op, c.expr+" = "+t.add(v)+"::boolean"), nil
+		return guardedTwoValued(f.Op, c.expr+" = "+t.add(v)+"::boolean", false, ""), nil
 	default: // colTime
 		s, ok := f.Value.(string)
 		if !ok {
@@ -328,9 +344,9 @@ func (t *translator) columnCompare(c column, f accounts.FilterCompare) (string, 
 		p := t.add(at.UTC()) + "::timestamptz"
 		switch f.Op {
 		case accounts.OpEq, accounts.OpNe:
-			return twoValued(f.Op, c.expr+" = "+p), nil
+			return guardedTwoValued(f.Op, c.expr+" = "+p, false, ""), nil
 		case accounts.OpGt, accounts.OpGe, accounts.OpLt, accounts.OpLe:
-			return twoValued(f.Op, c.expr+" "+orderOps[f.Op]+" "+p), nil
+			return guardedTwoValued(f.Op, c.expr+" "+orderOps[f.Op]+" "+p, false, ""), nil
 		default:
 			return "", invalidFilter("operator %q does not apply to a date-time", f.Op)
 		}

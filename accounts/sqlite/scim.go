@@ -339,6 +339,34 @@ func (q queries) ListSCIMGroupMembers(ctx context.Context, teamID, groupID strin
 	return ids, err
 }
 
+func (q queries) ListSCIMGroupMemberRefs(ctx context.Context, teamID, groupID string) ([]accounts.SCIMMember, error) {
+	const op = "list SCIM group member refs"
+	var refs []accounts.SCIMMember
+	err := q.read(ctx, func(q queries) error {
+		if err := q.checkGroup(ctx, op, teamID, groupID); err != nil {
+			return err
+		}
+		rows, err := q.db.QueryContext(ctx, `
+			SELECT m.user_id, coalesce(nullif(json_extract(u.document, '$.displayName'), ''), u.user_name, '')
+			FROM scim_group_members m
+			LEFT JOIN scim_users u ON u.user_id = m.user_id AND u.team_id = ?
+			WHERE m.group_id = ? ORDER BY m.user_id`, teamID, groupID)
+		if err != nil {
+			return fail(op, err)
+		}
+		refs, err = collect(rows, func(r scanner) (accounts.SCIMMember, error) {
+			var m accounts.SCIMMember
+			err := r.Scan(&m.UserID, &m.Display)
+			return m, err
+		})
+		if err != nil {
+			return fail(op, err)
+		}
+		return nil
+	})
+	return refs, err
+}
+
 func (q queries) ListUserSCIMGroups(ctx context.Context, teamID, userID string) ([]accounts.SCIMGroup, error) {
 	const op = "list user SCIM groups"
 	rows, err := q.db.QueryContext(ctx, `
@@ -380,3 +408,47 @@ func (q queries) read(ctx context.Context, fn func(q queries) error) error {
 
 // param is a numbered placeholder, so one argument can appear several times.
 func param(n int) string { return "?" + strconv.Itoa(n) }
+
+func (q queries) SetMembershipRole(ctx context.Context, teamID, userID string, role accounts.Role) error {
+	const op = "set membership role"
+	res, err := q.db.ExecContext(ctx, `UPDATE memberships SET role = ? WHERE team_id = ? AND user_id = ?`, string(role), teamID, userID)
+	if err != nil {
+		return fail(op, err)
+	}
+	n, err := rowsAffected(op, res)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return accounts.ErrNotFound
+	}
+	return nil
+}
+
+func (q queries) ListSCIMUsersGroups(ctx context.Context, teamID string, userIDs []string) ([]accounts.SCIMUserGroup, error) {
+	const op = "list SCIM users groups"
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	ids, err := idsJSON(userIDs)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.db.QueryContext(ctx, `
+		SELECT m.user_id, g.id, g.display_name
+		FROM scim_group_members m JOIN scim_groups g ON g.id = m.group_id
+		WHERE g.team_id = ? AND m.user_id IN (SELECT value FROM json_each(?))
+		ORDER BY m.user_id, g.display_name, g.id`, teamID, ids)
+	if err != nil {
+		return nil, fail(op, err)
+	}
+	out, err := collect(rows, func(r scanner) (accounts.SCIMUserGroup, error) {
+		var g accounts.SCIMUserGroup
+		err := r.Scan(&g.UserID, &g.GroupID, &g.DisplayName)
+		return g, err
+	})
+	if err != nil {
+		return nil, fail(op, err)
+	}
+	return out, nil
+}

@@ -244,6 +244,7 @@ func testSCIMGroups(t *testing.T, newStore newStoreFunc) {
 	})
 
 	testSCIMGroupMembers(t, newStore)
+	testSCIMGroupMemberRefs(t, newStore)
 }
 
 func testSCIMGroupMembers(t *testing.T, newStore newStoreFunc) {

@@ -49,6 +49,7 @@ func commands() []command {
 		{"serve", "run the HTTP server (migrates first)", runServe},
 		{"migrate", "apply database migrations", runMigrate},
 		{"team create", "create a team; prints its id", runTeamCreate},
+		{"team role-group", "give members of a SCIM group a team role (admin, member or none)", runTeamRoleGroup},
 		{"domain add", "claim an email domain for a team; prints the DNS TXT record to publish", runDomainAdd},
 		{"user create", "create an account in a team", runUserCreate},
 		{"scim-token create", "issue a SCIM bearer token; prints it once", runSCIMTokenCreate},

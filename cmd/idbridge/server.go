@@ -207,7 +207,8 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 // answer 413.
 func limitBody(n int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.Request.ContentLength > n {
+		// SCIM answers 413 itself, in SCIM error JSON, from the MaxBytesError.
+		if c.Request.ContentLength > n && !strings.HasPrefix(c.Request.URL.Path, "/scim/") {
 			web.WriteProblem(c, slog.New(slog.DiscardHandler), web.TooLarge(n))
 			return
 		}
