@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -15,6 +16,7 @@ import (
 // routeDeps are the handlers routes mounts.
 type routeDeps struct {
 	api     *web.API
+	pages   *web.Pages
 	store   accounts.Store
 	metrics *metrics
 	scim    http.Handler // the SCIM 2.0 API, mounted at /scim/v2
@@ -39,8 +41,50 @@ func routes(r *gin.Engine, d routeDeps) {
 	r.Any("/scim/v2", serveSCIM)
 	r.Any("/scim/v2/*path", serveSCIM)
 
-	r.NoRoute(d.api.NotFound)
-	r.NoMethod(d.api.MethodNotAllowed)
+	pagesRoutes(r, d.pages)
+
+	// Unknown URLs answer in the format of the part of the site they are in.
+	r.NoRoute(func(c *gin.Context) {
+		if isAPIPath(c.Request.URL.Path) {
+			d.api.NotFound(c)
+			return
+		}
+		d.pages.NotFound(c)
+	})
+	r.NoMethod(func(c *gin.Context) {
+		if isAPIPath(c.Request.URL.Path) {
+			d.api.MethodNotAllowed(c)
+			return
+		}
+		d.pages.MethodNotAllowed(c)
+	})
+}
+
+// pagesRoutes mounts the server-rendered pages.
+func pagesRoutes(r *gin.Engine, p *web.Pages) {
+	r.GET("/assets/*file", gin.WrapH(p.Assets()))
+	pg := r.Group("", p.Secure)
+
+	open := pg.Group("", p.OptionalSession)
+	open.GET("/", p.Home)
+	open.GET("/signin", p.SignInForm)
+	open.POST("/signin", p.SignIn)
+	open.GET("/signup", p.SignUpForm)
+	open.POST("/signup", p.SignUp)
+	open.POST("/signout", p.SignOut)
+	open.POST("/signout/everywhere", p.SignOutEverywhere)
+
+	settings := pg.Group("/settings", p.RequireSession)
+	settings.GET("/account", p.Account)
+	settings.GET("/sessions", p.SessionsList)
+	settings.POST("/sessions/:id/revoke", p.RevokeSession)
+	settings.POST("/sessions/revoke-others", p.RevokeOtherSessions)
+}
+
+// isAPIPath reports whether path belongs to a machine API (JSON or SCIM)
+// rather than the pages people see.
+func isAPIPath(path string) bool {
+	return path == "/api" || strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/scim/")
 }
 
 // readyz answers 200 when the database is reachable and its schema is the

@@ -147,13 +147,21 @@ func newServer(p serverParams) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	routes(engine, routeDeps{api: api, store: p.store, metrics: p.metrics, scim: scimAPI})
+	pages, err := web.NewPages(web.PagesParams{Service: p.service, Logger: p.log, Cookie: web.SessionCookie{Secure: p.cfg.secure()}})
+	if err != nil {
+		return nil, err
+	}
+	routes(engine, routeDeps{api: api, pages: pages, store: p.store, metrics: p.metrics, scim: scimAPI})
 
 	cop := http.NewCrossOriginProtection()
 	// SCIM is called server-to-server with a bearer token, never with
 	// cookies, so a browser's cross-origin rules say nothing about it.
 	cop.AddInsecureBypassPattern("/scim/")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isAPIPath(r.URL.Path) {
+			pages.CrossOriginDenied(w, r)
+			return
+		}
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprint(w, `{"type":"/problems/cross_origin_request","title":"Forbidden","status":403,"detail":"cross-origin requests may not change anything here","code":"cross_origin_request"}`)

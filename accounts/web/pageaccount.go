@@ -1,0 +1,49 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/idbridge/idbridge/policy"
+)
+
+// AccountPage is Settings → Account: profile, two-factor authentication,
+// password and email.
+type AccountPage struct {
+	Frame
+	Username      string
+	Name          string
+	Email         string
+	EmailVerified bool
+	// Managed is set for an account a team's identity provider owns; the
+	// fields it owns are shown read-only with ManagedMessage.
+	Managed        bool
+	ManagedMessage string
+	Security       SecuritySection
+}
+
+// RenderAccount shows the account settings.
+func (p *Pages) RenderAccount(c *gin.Context, status int, d AccountPage) {
+	d.Title = "Account settings"
+	p.render(c, status, "account", &d)
+}
+
+// Account handles GET /settings/account.
+func (p *Pages) Account(c *gin.Context) {
+	u := CurrentUser(c)
+	d := AccountPage{
+		Frame:    Frame{Notice: notice(c)},
+		Username: u.Username, Name: u.Name, Email: u.Email, EmailVerified: u.EmailVerifiedAt != nil,
+		Managed: u.ManagedByTeamID != "",
+	}
+	if d.Managed {
+		d.ManagedMessage = policy.Message(policy.ManagedByIdP)
+	}
+	sec, err := p.securitySection(c)
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	d.Security = sec
+	p.RenderAccount(c, http.StatusOK, d)
+}
