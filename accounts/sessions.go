@@ -52,20 +52,12 @@ type StartSessionInput struct {
 // caller ever sees. Lifetimes come from the profile, shortened by any team
 // of the user that sets stricter ones.
 func (s *Service) StartSession(ctx context.Context, in StartSessionInput) (string, Session, error) {
-	token, hash, err := newSecret(s.random, "")
+	token, sess, err := s.newSession(in)
 	if err != nil {
 		return "", Session{}, err
-	}
-	id, err := newID()
-	if err != nil {
-		return "", Session{}, err
-	}
-	now := s.Now()
-	sess := Session{
-		ID: id, UserID: in.UserID, TokenHash: hash, CreatedAt: now, LastSeenAt: now,
-		Persistent: in.Persistent, UserAgent: cleanText(in.UserAgent, 512), IP: cleanText(in.IP, 64), AuthMethod: in.AuthMethod,
 	}
 	err = s.store.InTx(ctx, func(tx Tx) error {
+		now := s.Now()
 		// Locked so that a concurrent deactivation or password change either
 		// sees this session (and revokes it) or happens-before this check.
 		u, err := tx.LockUser(ctx, in.UserID)
@@ -84,11 +76,6 @@ func (s *Service) StartSession(ctx context.Context, in StartSessionInput) (strin
 				return ErrInvalidCredentials
 			}
 		}
-		p, err := s.profile(ctx, tx, in.UserID, in.Persistent)
-		if err != nil {
-			return err
-		}
-		sess.IdleExpiresAt, sess.AbsExpiresAt = now.Add(p.Idle), now.Add(p.Absolute)
 		if in.PreviousToken != "" {
 			if old, err := tx.GetSessionByTokenHash(ctx, HashToken(in.PreviousToken)); err == nil && old.RevokedAt == nil {
 				if err := tx.RevokeSession(ctx, old.UserID, old.ID, "rotated", now); err != nil && ErrorCode(err) != CodeNotFound {
@@ -96,16 +83,57 @@ func (s *Service) StartSession(ctx context.Context, in StartSessionInput) (strin
 				}
 			}
 		}
-		if err := tx.CreateSession(ctx, &sess); err != nil {
+		all, same, err := tx.CountSessions(ctx, in.UserID, sess.UserAgent)
+		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, Actor{Kind: ActorUser, ID: in.UserID, IP: sess.IP}, "", "session.start", sess.ID,
-			map[string]string{"method": in.AuthMethod, "persistent": boolString(in.Persistent)})
+		if err := s.createSession(ctx, tx, &sess, now); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, Actor{Kind: ActorUser, ID: in.UserID, IP: sess.IP}, "", "session.start", sess.ID,
+			map[string]string{"method": in.AuthMethod, "persistent": boolString(in.Persistent)}); err != nil {
+			return err
+		}
+		if all > 0 && same == 0 {
+			return s.notify(ctx, tx, u, securityNotice("New sign-in to your account",
+				"Your account was signed in to from a new device: "+DescribeDevice(sess.UserAgent)+" at "+sess.IP+
+					". If this was not you, change your password and sign out every session."))
+		}
+		return nil
 	})
 	if err != nil {
 		return "", Session{}, err
 	}
 	return token, sess, nil
+}
+
+// newSession builds a session for in with a fresh token; createSession
+// stores it.
+func (s *Service) newSession(in StartSessionInput) (string, Session, error) {
+	token, hash, err := newSecret(s.random, "")
+	if err != nil {
+		return "", Session{}, err
+	}
+	id, err := newID()
+	if err != nil {
+		return "", Session{}, err
+	}
+	return token, Session{
+		ID: id, UserID: in.UserID, TokenHash: hash, Persistent: in.Persistent,
+		UserAgent: cleanText(in.UserAgent, 512), IP: cleanText(in.IP, 64), AuthMethod: in.AuthMethod,
+	}, nil
+}
+
+// createSession stamps sess with now and the user's lifetimes and inserts
+// it inside tx.
+func (s *Service) createSession(ctx context.Context, tx Tx, sess *Session, now time.Time) error {
+	p, err := s.profile(ctx, tx, sess.UserID, sess.Persistent)
+	if err != nil {
+		return err
+	}
+	sess.CreatedAt, sess.LastSeenAt = now, now
+	sess.IdleExpiresAt, sess.AbsExpiresAt = now.Add(p.Idle), now.Add(p.Absolute)
+	return tx.CreateSession(ctx, sess)
 }
 
 // profile returns the session lifetimes for a user: the server profile,

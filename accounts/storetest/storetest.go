@@ -31,6 +31,8 @@ func Run(t *testing.T, newStore func(t *testing.T) accounts.Store) {
 		{"SCIM groups", testSCIMGroups},
 		{"audit", testAudit},
 		{"rate limits", testRateLimits},
+		{"security", testSecurity},
+		{"notifications", testNotifications},
 		{"purge", testPurge},
 		{"transactions", testTransactions},
 		{"concurrency", testConcurrency},
