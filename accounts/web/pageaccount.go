@@ -30,9 +30,14 @@ func (p *Pages) RenderAccount(c *gin.Context, status int, d AccountPage) {
 
 // Account handles GET /settings/account.
 func (p *Pages) Account(c *gin.Context) {
+	p.renderAccount(c, http.StatusOK, func(d *AccountPage) { d.Notice = notice(c) })
+}
+
+// renderAccount builds the account page for the signed-in person, lets
+// edit add a form's message, and shows it with status.
+func (p *Pages) renderAccount(c *gin.Context, status int, edit func(d *AccountPage)) {
 	u := CurrentUser(c)
 	d := AccountPage{
-		Frame:    Frame{Notice: notice(c)},
 		Username: u.Username, Name: u.Name, Email: u.Email, EmailVerified: u.EmailVerifiedAt != nil,
 		Managed: u.ManagedByTeamID != "",
 	}
@@ -45,5 +50,6 @@ func (p *Pages) Account(c *gin.Context) {
 		return
 	}
 	d.Security = sec
-	p.RenderAccount(c, http.StatusOK, d)
+	edit(&d)
+	p.RenderAccount(c, status, d)
 }

@@ -46,6 +46,20 @@ func (p *Pages) RenderSessionExpired(c *gin.Context, status int, d SessionExpire
 	p.render(c, status, "session_expired", &d)
 }
 
+// pageStatus is the HTTP status of a code on a page: the API's mapping,
+// plus codes that only pages meet.
+func pageStatus(code accounts.Code) int {
+	switch code {
+	case accounts.CodeInvalidCode, accounts.CodeMFAAttemptEnded, accounts.CodeReauthRequired:
+		return http.StatusUnauthorized
+	case accounts.CodeInvalidToken, accounts.CodeCaptchaFailed:
+		return http.StatusBadRequest
+	case accounts.CodeForbidden:
+		return http.StatusForbidden
+	}
+	return statusOf(code)
+}
+
 // headings are the page titles of the refusals people meet most.
 func heading(code accounts.Code) string {
 	switch code {
@@ -61,8 +75,10 @@ func heading(code accounts.Code) string {
 		return "Page not found"
 	case codeMethodNotAllow:
 		return "Method not allowed"
-	case accounts.CodeInvalid, codeMalformed:
+	case accounts.CodeInvalid, codeMalformed, accounts.CodeCaptchaFailed:
 		return "That request could not be used"
+	case accounts.CodeInvalidToken:
+		return "That link does not work any more"
 	}
 	return "Something went wrong"
 }
@@ -72,7 +88,7 @@ func heading(code accounts.Code) string {
 // request id. Bad input is never a 500.
 func (p *Pages) fail(c *gin.Context, err error) {
 	var e *accounts.Error
-	if !errors.As(err, &e) || statusOf(e.Code) == http.StatusInternalServerError {
+	if !errors.As(err, &e) || pageStatus(e.Code) == http.StatusInternalServerError {
 		p.log.ErrorContext(c.Request.Context(), "internal error", "err", err, "request_id", RequestID(c), "route", c.FullPath())
 		e = &accounts.Error{Code: codeInternal, Message: "Something went wrong on our side. Quote the reference below if you contact support."}
 	}
@@ -80,7 +96,11 @@ func (p *Pages) fail(c *gin.Context, err error) {
 		p.RenderSessionExpired(c, http.StatusUnauthorized, SessionExpiredPage{})
 		return
 	}
-	status := statusOf(e.Code)
+	if e.Code == accounts.CodeReauthRequired {
+		p.RenderReauth(c, http.StatusUnauthorized, ReauthPage{})
+		return
+	}
+	status := pageStatus(e.Code)
 	if e.Code == accounts.CodeRateLimited && e.RetryAfter > 0 {
 		c.Header("Retry-After", strconv.Itoa(int(e.RetryAfter.Seconds()+0.5)))
 	}

@@ -11,8 +11,7 @@ import (
 // SessionRow is one signed-in browser or client in the sessions list.
 type SessionRow struct {
 	ID         string
-	Browser    string
-	OS         string
+	Device     string // "Firefox on Windows"
 	IP         string
 	Created    time.Time
 	LastActive time.Time
@@ -43,8 +42,8 @@ func (p *Pages) SessionsList(c *gin.Context) {
 	}
 	d := SessionsPage{Frame: Frame{Notice: notice(c)}}
 	for _, s := range list {
-		b, o := describeAgent(s.UserAgent)
-		row := SessionRow{ID: s.ID, Browser: b, OS: o, IP: s.IP, Created: s.CreatedAt, LastActive: s.LastSeenAt,
+		dev := accounts.ParseUserAgent(s.UserAgent)
+		row := SessionRow{ID: s.ID, Device: dev.String(), IP: s.IP, Created: s.CreatedAt, LastActive: s.LastSeenAt,
 			Persistent: s.Persistent, Current: s.ID == current.ID}
 		if !row.Current {
 			d.Others++

@@ -99,9 +99,23 @@ func (p *Pages) SignIn(c *gin.Context) {
 		p.fail(c, err)
 		return
 	}
-	p.startSession(c, auth.User, accounts.StartSessionInput{
-		Persistent: d.Keep, AuthMethod: "password", PasswordHash: auth.PasswordHash,
-	}, d.ReturnTo)
+	in := accounts.StartSessionInput{UserID: auth.User.ID, Persistent: d.Keep, AuthMethod: "password", PasswordHash: auth.PasswordHash}
+	mfa, err := p.svc.MFAEnabled(ctx, auth.User.ID)
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	if !mfa {
+		p.startSession(c, auth.User, in, d.ReturnTo)
+		return
+	}
+	// No session yet: the second step carries a single-use token.
+	token, err := p.svc.StartMFA(ctx, in)
+	if err != nil {
+		p.fail(c, err)
+		return
+	}
+	p.RenderSignInMFA(c, http.StatusOK, SignInMFAPage{MFAToken: token, ReturnTo: d.ReturnTo})
 }
 
 // signInDecision asks the policy whether u may sign in with a password.

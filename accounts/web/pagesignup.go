@@ -52,7 +52,7 @@ func (p *Pages) SignUp(c *gin.Context) {
 	})
 	if err != nil {
 		if p.formError(c, err, &d.Errors, &d.Error) {
-			p.RenderSignUp(c, statusOf(accounts.ErrorCode(err)), d)
+			p.RenderSignUp(c, pageStatus(accounts.ErrorCode(err)), d)
 		}
 		return
 	}

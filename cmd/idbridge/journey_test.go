@@ -38,7 +38,7 @@ func TestBrowserAccountJourney(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`a[href="/settings/sessions"]`)),
 		chromedp.WaitVisible(chromedp.CSS("table")),
 	)
-	wantText(t, ctx, "Chrome (headless) on Linux", "This device", "Safari on iOS")
+	wantText(t, ctx, "Chrome on Linux", "This device", "Safari on iOS")
 	screenshot(t, ctx, "settings-sessions")
 	browse(t, ctx, "revoke the phone",
 		chromedp.Click(chromedp.CSS(`button[aria-label^="Sign out Safari on iOS"]`)),

@@ -24,7 +24,8 @@ func runServe(ctx context.Context, c cli, args []string) error {
 		return err
 	}
 	log := newLogger(c, cfg)
-	if _, err := cfg.keyRing(); err != nil {
+	ring, err := cfg.keyRing()
+	if err != nil {
 		return err
 	}
 	st, err := openMigrated(ctx, cfg.DB)
@@ -35,7 +36,7 @@ func runServe(ctx context.Context, c cli, args []string) error {
 	policy := accounts.DefaultPasswordPolicy()
 	policy.MinLength = cfg.PasswordMinLength
 	policy.SingleFactorMinLength = cfg.PasswordSingleFactorMinLength
-	svc, err := accounts.NewService(accounts.ServiceParams{Store: st, PasswordPolicy: policy})
+	svc, err := accounts.NewService(accounts.ServiceParams{Store: st, PasswordPolicy: policy, Sealer: ring, BaseURL: cfg.BaseURL})
 	if err != nil {
 		return err
 	}
