@@ -115,12 +115,18 @@ func (p *Pages) SetupTOTP(c *gin.Context) {
 }
 
 func (p *Pages) showTOTPSetup(c *gin.Context, status int, secret, uri, msg string) {
-	qr, err := qrDataURL(uri)
-	if err != nil {
-		p.fail(c, err)
-		return
+	d := TOTPSetupPage{Secret: secret, Error: msg}
+	// A posted-back URI that is not an otpauth URI is dropped; the person
+	// still has the key to type in.
+	if strings.HasPrefix(uri, "otpauth://totp/") {
+		qr, err := qrDataURL(uri)
+		if err != nil {
+			p.fail(c, err)
+			return
+		}
+		d.QR, d.URI = qr, uri
 	}
-	p.RenderTOTPSetup(c, status, TOTPSetupPage{QR: qr, Secret: secret, URI: uri, Error: msg})
+	p.RenderTOTPSetup(c, status, d)
 }
 
 // EnableTOTP handles POST /settings/2fa/enable: the first valid code turns

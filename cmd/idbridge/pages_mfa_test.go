@@ -1,0 +1,132 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+)
+
+var (
+	secretOnPage   = regexp.MustCompile(`id="totp-secret"><code>([A-Z2-7]+)</code>`)
+	codesOnPage    = regexp.MustCompile(`<li><code>([^<]+)</code></li>`)
+	mfaTokenOnPage = regexp.MustCompile(`name="mfa_token" value="([^"]+)"`)
+)
+
+// totpCode is the authenticator app: the code for the step at now+skew.
+// Each step's code is accepted once and only steps after the last used
+// one, so tests walk the server's ±1 step window (previous, current,
+// next) instead of waiting 30 seconds between codes.
+func totpCode(t *testing.T, secret string, skew time.Duration) string {
+	t.Helper()
+	code, err := totp.GenerateCode(secret, time.Now().Add(skew))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+func TestTwoFactorPages(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db string) {
+		srv := startServer(t, db)
+		c, other := pageClient(t, srv.url), pageClient(t, srv.url)
+		wantRedirect(t, c.postForm("/signup", signUpForm("bob", "bob@example.com")), "/settings/account?done=signed_up")
+		signIn := url.Values{"login": {"bob"}, "password": {"correct horse battery"}}
+		wantRedirect(t, other.postForm("/signin", signIn), "/settings/account")
+		wantPage(t, c.get("/settings/account"), http.StatusOK, "Two-factor authentication", "Off", `action="/settings/2fa/setup"`)
+
+		wantPage(t, c.postForm("/settings/2fa/setup", url.Values{"password": {"wrong password"}}), http.StatusUnauthorized,
+			`id="setup-error"`, "That password is not right.")
+		body := wantPage(t, c.postForm("/settings/2fa/setup", url.Values{"password": {"correct horse battery"}}), http.StatusOK,
+			"Set up two-factor authentication", `<img src="data:image/png;base64,`, "scan it?")
+		secret := secretOnPage.FindStringSubmatch(body)[1]
+
+		body = wantPage(t, c.postForm("/settings/2fa/enable", url.Values{"code": {"000000"}, "secret": {secret}}), http.StatusUnauthorized,
+			"That code is not right", secret)
+		if strings.Contains(body, "recovery") {
+			t.Fatal("a wrong code shows recovery codes")
+		}
+		r := c.postForm("/settings/2fa/enable", url.Values{"code": {totpCode(t, secret, -30*time.Second)}})
+		body = wantPage(t, r, http.StatusOK, "Two-factor authentication is on", "only time they are shown",
+			`download="idbridge-recovery-codes.txt"`, `href="data:text/plain;charset=utf-8;base64,`, "Copy codes")
+		codes := codesOnPage.FindAllStringSubmatch(body, -1)
+		if len(codes) != 10 {
+			t.Fatalf("%d recovery codes shown, want 10", len(codes))
+		}
+		sessionCookie(t, r) // the session was rotated
+		wantPage(t, c.get("/settings/account"), http.StatusOK, "On", "10 recovery codes left", "Regenerate recovery codes", "Turn off")
+		wantPage(t, other.get("/settings/account"), http.StatusUnauthorized, "Your session has ended")
+
+		// Sign in: password, then the second step.
+		wantRedirect(t, c.postForm("/signout", nil), "/signin?done=signed_out")
+		signIn.Set("return_to", "/settings/notifications")
+		body = wantPage(t, c.postForm("/signin", signIn), http.StatusOK, "Two-factor authentication", "Use a recovery code",
+			`autocomplete="one-time-code"`, `name="return_to" value="/settings/notifications"`)
+		wantRedirect(t, c.get("/settings/account"), "/signin?return_to=%2Fsettings%2Faccount") // no session yet
+		token := mfaTokenOnPage.FindStringSubmatch(body)[1]
+		step2 := url.Values{"mfa_token": {token}, "return_to": {"/settings/notifications"}}
+		step2.Set("code", "123456")
+		wantPage(t, c.postForm("/signin/2fa", step2), http.StatusUnauthorized, "That code is not right")
+		step2.Set("code", totpCode(t, secret, 0))
+		wantRedirect(t, c.postForm("/signin/2fa", step2), "/settings/notifications")
+		wantPage(t, c.get("/settings/notifications"), http.StatusOK, "Two-factor authentication turned on")
+
+		// A recovery code works once.
+		wantRedirect(t, c.postForm("/signout", nil), "/signin?done=signed_out")
+		token = mfaTokenOnPage.FindStringSubmatch(string(c.postForm("/signin", signIn).body))[1]
+		rc := url.Values{"mfa_token": {token}, "recovery_code": {codes[0][1]}}
+		wantRedirect(t, c.postForm("/signin/2fa", rc), "/settings/account")
+		wantPage(t, c.get("/settings/account"), http.StatusOK, "9 recovery codes left")
+		wantRedirect(t, c.postForm("/signout", nil), "/signin?done=signed_out")
+		token = mfaTokenOnPage.FindStringSubmatch(string(c.postForm("/signin", signIn).body))[1]
+		rc.Set("mfa_token", token)
+		wantPage(t, c.postForm("/signin/2fa", rc), http.StatusUnauthorized, "That recovery code is not valid or was used already")
+		rc.Set("recovery_code", codes[1][1])
+		wantRedirect(t, c.postForm("/signin/2fa", rc), "/settings/account")
+
+		// Regenerate: a new set, the old one dies.
+		wantPage(t, c.postForm("/settings/2fa/recovery-codes", url.Values{"password": {"nope nope nope"}}), http.StatusUnauthorized,
+			`id="regen-error"`)
+		body = wantPage(t, c.postForm("/settings/2fa/recovery-codes", url.Values{"password": {"correct horse battery"}}), http.StatusOK,
+			"New recovery codes", "Your old codes no longer work")
+		if n := len(codesOnPage.FindAllString(body, -1)); n != 10 {
+			t.Fatalf("%d new codes, want 10", n)
+		}
+
+		// Turn off needs the password and a code.
+		wantPage(t, c.postForm("/settings/2fa/disable", url.Values{"password": {"correct horse battery"}, "code": {"000000"}}),
+			http.StatusUnauthorized, `id="off-error"`)
+		wantRedirect(t, c.postForm("/settings/2fa/disable", url.Values{"password": {"correct horse battery"}, "code": {totpCode(t, secret, 30*time.Second)}}),
+			"/settings/account?done=mfa_disabled")
+		wantPage(t, c.get("/settings/account?done=mfa_disabled"), http.StatusOK, "Two-factor authentication is off.", "Off")
+	})
+}
+
+func TestNotificationPreferencesPage(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db string) {
+		srv := startServer(t, db)
+		c := pageClient(t, srv.url)
+		c.postForm("/signup", signUpForm("bob", "bob@example.com"))
+		body := wantPage(t, c.get("/settings/notifications"), http.StatusOK, "Notifications", "Security", "Usage", "Monitors",
+			"Comments", "Email", "In-app", "Slack", "Update preferences", "0 unread", `aria-label="Comments by Slack"`)
+		if !strings.Contains(body, `value="security.email" id="pref-security.email" aria-label="Security by Email" checked`) {
+			t.Fatal("security email is not on by default")
+		}
+		form := url.Values{"pref": {"security.email", "comments.slack"}}
+		wantRedirect(t, c.postForm("/settings/notifications", form), "/settings/notifications?done=preferences")
+		body = wantPage(t, c.get("/settings/notifications?done=preferences"), http.StatusOK, "Your notification preferences are updated.")
+		for value, want := range map[string]bool{"security.email": true, "comments.slack": true, "security.in_app": false, "usage.email": false} {
+			if got := strings.Contains(body, `value="`+value+`" id="pref-`+value+`" aria-label="`); !got {
+				t.Fatalf("no checkbox %s", value)
+			}
+			checked := regexp.MustCompile(`value="` + regexp.QuoteMeta(value) + `"[^>]*checked>`).MatchString(body)
+			if checked != want {
+				t.Fatalf("%s checked = %v, want %v", value, checked, want)
+			}
+		}
+	})
+}
