@@ -6,7 +6,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/idbridge/idbridge/accounts"
-	"github.com/idbridge/idbridge/policy"
 )
 
 // SecuritySection is the part of Settings → Account about signing in:
@@ -36,8 +35,8 @@ func (p *Pages) securitySection(c *gin.Context) (SecuritySection, error) {
 		return s, err
 	}
 	s.MFAEnabled, s.RecoveryCodesLeft = st.Enabled, st.RecoveryCodesLeft
-	s.PasswordLocked, s.EmailLocked = p.locks(c, u)
-	return s, nil
+	s.PasswordLocked, s.EmailLocked, err = p.locks(c, u)
+	return s, err
 }
 
 // accountError shows a refused settings form: the account page again with
@@ -67,12 +66,3 @@ func (p *Pages) accountError(c *gin.Context, err error, set func(s *SecuritySect
 	p.renderAccount(c, status, func(d *AccountPage) { set(&d.Security, msg) })
 }
 
-// locks says, for an account whose identity provider owns the password or
-// the email address, why the person cannot change it here.
-func (p *Pages) locks(_ *gin.Context, u accounts.User) (password, email string) {
-	if u.ManagedByTeamID == "" {
-		return "", ""
-	}
-	msg := policy.Message(policy.ManagedByIdP)
-	return msg, msg
-}
