@@ -65,4 +65,3 @@ func (p *Pages) accountError(c *gin.Context, err error, set func(s *SecuritySect
 	}
 	p.renderAccount(c, status, func(d *AccountPage) { set(&d.Security, msg) })
 }
-
