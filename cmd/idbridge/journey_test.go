@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,42 +11,126 @@ import (
 )
 
 // TestBrowserAccountJourney drives a real Chromium through the account pages
-// the way a person would, on the embedded store.
+// the way a person would, on the embedded store: sign up, confirm the
+// address from the emailed link, turn on two-factor authentication from the
+// QR page, sign out, sign in with a code and with a recovery code, revoke
+// another device's session and change notification preferences.
 func TestBrowserAccountJourney(t *testing.T) {
 	ctx := browser(t)
 	start := time.Now()
-	srv := startServer(t, "sqlite:"+t.TempDir()+"/journey.db")
+	db := "sqlite:" + t.TempDir() + "/journey.db"
+	srv := startServer(t, db)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	const password = "correct horse battery"
 
-	// Sign up.
 	browse(t, ctx, "sign up",
 		chromedp.Navigate(srv.url+"/signup"),
-		chromedp.SendKeys(chromedp.CSS("#username"), "dana"),
-		chromedp.SendKeys(chromedp.CSS("#email"), "dana@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#name"), "Dana Scully"),
-		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
-		chromedp.Click(chromedp.CSS("button[type=submit]")),
-		chromedp.WaitVisible(chromedp.CSS("#profile")),
+		chromedp.SendKeys(css("#username"), "dana"),
+		chromedp.SendKeys(css("#email"), "dana@example.com"),
+		chromedp.SendKeys(css("#name"), "Dana Scully"),
+		chromedp.SendKeys(css("#password"), password),
+		chromedp.Click(css(`form[action="/signup"] button[type=submit]`)),
+		chromedp.WaitVisible(css("#profile")),
 	)
 	wantText(t, ctx, "Your account is ready", "dana@example.com", "not confirmed")
+
+	verify := linkPath(t, mailLink(t, db, "dana@example.com", "Confirm your email address", "/verify-email?token="))
+	browse(t, ctx, "confirm the address from the emailed link",
+		chromedp.Navigate(srv.url+verify),
+		chromedp.Click(css(`form[action="/verify-email"] button`)),
+		chromedp.WaitVisible(css("#profile")),
+	)
+	wantText(t, ctx, "Your email address is confirmed.")
 	screenshot(t, ctx, "settings-account")
 
-	// Another device signs in; the browser sees it and revokes it.
+	browse(t, ctx, "start two-factor setup",
+		chromedp.SendKeys(css("#setup-password"), password),
+		chromedp.Click(css("#setup-form button")),
+		chromedp.WaitVisible(css("#totp-secret")),
+	)
+	secret := strings.TrimSpace(get(t, ctx, "read the secret", chromedp.Text(css("#totp-secret"))))
+	if qrWidth := get(t, ctx, "QR code drawn", chromedp.Evaluate[int](`document.querySelector("img").naturalWidth`)); qrWidth != 256 {
+		t.Fatalf("QR image width %d, want 256", qrWidth)
+	}
+	screenshot(t, ctx, "settings-2fa-setup")
+	browse(t, ctx, "confirm the first code",
+		chromedp.SendKeys(css("#code"), totpCode(t, secret, -30*time.Second)),
+		chromedp.Click(css("#enable-form button")),
+		chromedp.WaitVisible(css("#recovery-codes")),
+	)
+	wantText(t, ctx, "Two-factor authentication is on", "only time they are shown", "Download as .txt")
+	codes := strings.Fields(get(t, ctx, "read the recovery codes", chromedp.Text(css("#recovery-codes"))))
+	if len(codes) != 10 {
+		t.Fatalf("%d recovery codes shown, want 10: %q", len(codes), codes)
+	}
+	screenshot(t, ctx, "settings-2fa-recovery-codes")
+
+	signOut := chromedp.Steps(
+		chromedp.Click(css(`form[action="/signout"] button`)),
+		chromedp.WaitVisible(css(`form[action="/signin"]`)),
+	)
+	signIn := chromedp.Steps(
+		chromedp.SendKeys(css("#login"), "dana@example.com"),
+		chromedp.SendKeys(css("#password"), password),
+		chromedp.Click(css(`form[action="/signin"] button`)),
+		chromedp.WaitVisible(css("#code-form")),
+	)
+	browse(t, ctx, "sign out, then sign in with a code", signOut, signIn,
+		chromedp.SendKeys(css("#code"), totpCode(t, secret, 0)),
+		chromedp.Click(css("#code-form button")),
+		chromedp.WaitVisible(css("#profile")),
+	)
+	wantText(t, ctx, "dana@example.com", "10 recovery codes left")
+	browse(t, ctx, "sign out, then sign in with a recovery code", signOut, signIn,
+		chromedp.Click(css("details summary")),
+		chromedp.SendKeys(css("#recovery_code"), codes[0]),
+		chromedp.Click(css("#recovery-form button")),
+		chromedp.WaitVisible(css("#profile")),
+	)
+	wantText(t, ctx, "9 recovery codes left")
+
+	// Another device signs in (with a recovery code); the browser sees it
+	// and revokes it.
 	phone := pageClient(t, srv.url)
 	phoneUA := "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Version/17.0 Mobile/15E148 Safari/604.1"
-	wantRedirect(t, phone.postForm("/signin", url.Values{"login": {"dana"}, "password": {"correct horse battery"}}, "User-Agent", phoneUA),
+	step1 := phone.postForm("/signin", url.Values{"login": {"dana"}, "password": {password}}, "User-Agent", phoneUA)
+	token := mfaTokenOnPage.FindStringSubmatch(string(step1.body))[1]
+	wantRedirect(t, phone.postForm("/signin/2fa", url.Values{"mfa_token": {token}, "recovery_code": {codes[1]}}, "User-Agent", phoneUA),
 		"/settings/account")
 	browse(t, ctx, "open sessions",
-		chromedp.Click(chromedp.CSS(`a[href="/settings/sessions"]`)),
-		chromedp.WaitVisible(chromedp.CSS("table")),
+		chromedp.Click(css(`a[href="/settings/sessions"]`)),
+		chromedp.WaitVisible(css("table")),
 	)
 	wantText(t, ctx, "Chrome on Linux", "This device", "Safari on iOS")
 	screenshot(t, ctx, "settings-sessions")
 	browse(t, ctx, "revoke the phone",
-		chromedp.Click(chromedp.CSS(`button[aria-label^="Sign out Safari on iOS"]`)),
-		chromedp.WaitVisible(chromedp.CSS(".notice")),
+		chromedp.Click(css(`button[aria-label^="Sign out Safari on iOS"]`)),
+		chromedp.WaitVisible(css(".notice")),
 	)
 	wantText(t, ctx, "The session is signed out.")
+	if strings.Contains(pageText(t, ctx), "Safari on iOS") {
+		t.Fatal("the revoked session is still listed")
+	}
 	wantPage(t, phone.get("/settings/account"), http.StatusUnauthorized, "Your session has ended")
+
+	browse(t, ctx, "open notifications",
+		chromedp.Click(css(`a[href="/settings/notifications"]`)),
+		chromedp.WaitVisible(css("#prefs-form")),
+	)
+	wantText(t, ctx, "Two-factor authentication turned on", "unread")
+	browse(t, ctx, "change preferences",
+		chromedp.Click(css(`[id="pref-comments.slack"]`)),
+		chromedp.Click(css(`[id="pref-usage.email"]`)),
+		chromedp.Click(css("#prefs-form button")),
+		chromedp.WaitVisible(css(".notice")),
+	)
+	wantText(t, ctx, "Your notification preferences are updated.")
+	state := get(t, ctx, "read the checkboxes", chromedp.Evaluate[[]bool](
+		`["comments.slack","usage.email","security.email"].map(v => document.getElementById("pref-" + v).checked)`))
+	if len(state) != 3 || !state[0] || state[1] || !state[2] {
+		t.Fatalf("after saving, comments.slack/usage.email/security.email checked = %v, want true/false/true", state)
+	}
+	screenshot(t, ctx, "settings-notifications")
 
 	t.Logf("journey took %s", time.Since(start).Round(time.Millisecond))
 }
