@@ -17,7 +17,7 @@ type routeDeps struct {
 	api     *web.API
 	store   accounts.Store
 	metrics *metrics
-	scim    http.Handler // the SCIM 2.0 API, mounted at /scim/v2
+	scim    http.Handler    // the SCIM 2.0 API, mounted at /scim/v2
 	devMail *web.DevMailbox // nil unless a loopback server has no SMTP relay
 }
 

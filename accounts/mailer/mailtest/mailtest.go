@@ -28,7 +28,7 @@ type Message struct {
 
 // Server is a running test SMTP server.
 type Server struct {
-	Addr string // host:port
+	Addr string     // host:port
 	mu   sync.Mutex // guards msgs
 	msgs []Message
 	// Fail, when set, makes the server refuse this many messages first.
