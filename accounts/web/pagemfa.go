@@ -68,11 +68,6 @@ func (p *Pages) SignInMFA(c *gin.Context) {
 	}
 }
 
-// caller is the signed-in person asking for a self-service change.
-func caller(c *gin.Context) accounts.Caller {
-	return accounts.Caller{Session: CurrentSession(c), IP: c.ClientIP(), UserAgent: c.Request.UserAgent()}
-}
-
 // TOTPSetupPage shows the QR code and secret of a pending authenticator and
 // asks for the first code.
 type TOTPSetupPage struct {

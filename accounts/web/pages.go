@@ -29,8 +29,9 @@ var assetFS embed.FS
 type Pages struct {
 	svc    *accounts.Service
 	log    *slog.Logger
-	cookie SessionCookie
-	pages  map[string]*template.Template // page name → layout + page, parsed once
+	cookie  SessionCookie
+	captcha *Captcha
+	pages   map[string]*template.Template // page name → layout + page, parsed once
 }
 
 // PagesParams are the pages' dependencies.
@@ -38,12 +39,16 @@ type PagesParams struct {
 	Service *accounts.Service
 	Logger  *slog.Logger
 	Cookie  SessionCookie
+	Captcha *Captcha // the proof-of-work check the JSON API uses too
 }
 
 // NewPages parses every embedded template; a template error stops start-up
 // instead of surfacing on the first request.
 func NewPages(p PagesParams) (*Pages, error) {
-	pg := &Pages{svc: p.Service, log: p.Logger, cookie: p.Cookie, pages: map[string]*template.Template{}}
+	pg := &Pages{svc: p.Service, log: p.Logger, cookie: p.Cookie, captcha: p.Captcha, pages: map[string]*template.Template{}}
+	if pg.captcha == nil {
+		pg.captcha = NewCaptcha(CaptchaParams{Service: p.Service})
+	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err

@@ -86,7 +86,7 @@ type EmailRequestPage struct {
 	Button  string
 	Email   string
 	Error   string
-	Captcha Captcha
+	Captcha CaptchaField
 	// Sent replaces the form with the answer, the same whether or not an
 	// account has the address.
 	Sent string

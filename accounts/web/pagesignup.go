@@ -9,9 +9,9 @@ import (
 	"github.com/idbridge/idbridge/accounts"
 )
 
-// Captcha is the proof-of-work check on a form: the challenge the browser
-// solves (JSON) and, after a failed post, why it was refused.
-type Captcha struct {
+// CaptchaField is the proof-of-work check on a form: the challenge the
+// browser solves (JSON) and, after a failed post, why it was refused.
+type CaptchaField struct {
 	Challenge string
 	Error     string
 }
@@ -25,7 +25,7 @@ type SignUpPage struct {
 	Name     string
 	Errors   map[string]string
 	Error    string
-	Captcha  Captcha
+	Captcha  CaptchaField
 }
 
 // RenderSignUp shows the sign-up form.
@@ -40,18 +40,25 @@ func (p *Pages) SignUpForm(c *gin.Context) {
 		seeOther(c, "/settings/account")
 		return
 	}
-	p.RenderSignUp(c, http.StatusOK, SignUpPage{})
+	p.RenderSignUp(c, http.StatusOK, SignUpPage{Captcha: p.challenge(c)})
 }
 
 // SignUp handles POST /signup: create the account, sign the person in and
 // show their settings; a refusal goes back to the form next to its field.
 func (p *Pages) SignUp(c *gin.Context) {
 	d := SignUpPage{Username: c.PostForm("username"), Email: c.PostForm("email"), Name: c.PostForm("name")}
+	if err := p.checkCaptcha(c); err != nil {
+		d.Captcha = p.challenge(c)
+		d.Captcha.Error = "The robot check did not pass. Wait for it to finish, then send the form again."
+		p.RenderSignUp(c, pageStatus(accounts.ErrorCode(err)), d)
+		return
+	}
 	u, err := p.svc.SignUp(c.Request.Context(), accounts.SignUpInput{
 		Username: d.Username, Email: d.Email, Password: c.PostForm("password"), Name: d.Name, IP: c.ClientIP(),
 	})
 	if err != nil {
 		if p.formError(c, err, &d.Errors, &d.Error) {
+			d.Captcha = p.challenge(c)
 			p.RenderSignUp(c, pageStatus(accounts.ErrorCode(err)), d)
 		}
 		return

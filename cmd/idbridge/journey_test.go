@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/idbridge/idbridge/accounts/mailer/mailtest"
 )
 
 // TestBrowserAccountJourney drives a real Chromium through the account pages
@@ -19,7 +20,9 @@ func TestBrowserAccountJourney(t *testing.T) {
 	ctx := browser(t)
 	start := time.Now()
 	db := "sqlite:" + t.TempDir() + "/journey.db"
-	srv := startServer(t, db)
+	mail := mailtest.Start(t) // an SMTP server in this process
+	srv := startServer(t, db, "--captcha", "on", "--smtp-url", mail.URL(), "--mail-from", "idbridge <no-reply@example.com>",
+		"--outbox-interval", "100ms")
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	const password = "correct horse battery"
 
@@ -29,12 +32,14 @@ func TestBrowserAccountJourney(t *testing.T) {
 		chromedp.SendKeys(css("#email"), "dana@example.com"),
 		chromedp.SendKeys(css("#name"), "Dana Scully"),
 		chromedp.SendKeys(css("#password"), password),
+		// The page solves the proof-of-work challenge itself.
+		chromedp.WaitVisible(css(`#altcha[data-solved="true"]`)),
 		chromedp.Click(css(`form[action="/signup"] button[type=submit]`)),
 		chromedp.WaitVisible(css("#profile")),
 	)
 	wantText(t, ctx, "Your account is ready", "dana@example.com", "not confirmed")
 
-	verify := linkPath(t, mailLink(t, db, "dana@example.com", "Confirm your email address", "/verify-email?token="))
+	verify := linkPath(t, firstLink(t, mail.WaitFor(t, "dana@example.com", "Confirm your email address").Body, "/verify-email?token="))
 	browse(t, ctx, "confirm the address from the emailed link",
 		chromedp.Navigate(srv.url+verify),
 		chromedp.Click(css(`form[action="/verify-email"] button`)),

@@ -39,10 +39,16 @@ func mailBody(t *testing.T, db, to, subject string) string {
 // prefix.
 func mailLink(t *testing.T, db, to, subject, prefix string) string {
 	t.Helper()
-	body := mailBody(t, db, to, subject)
+	return firstLink(t, mailBody(t, db, to, subject), prefix)
+}
+
+// firstLink returns the first link in a mail body whose path starts with
+// prefix.
+func firstLink(t *testing.T, body, prefix string) string {
+	t.Helper()
 	l := regexp.MustCompile(`https?://[^/\s]+` + regexp.QuoteMeta(prefix) + `\S*`).FindString(body)
 	if l == "" {
-		t.Fatalf("mail %q to %s has no %s link:\n%s", subject, to, prefix, body)
+		t.Fatalf("mail has no %s link:\n%s", prefix, body)
 	}
 	return l
 }

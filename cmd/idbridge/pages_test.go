@@ -214,3 +214,19 @@ func TestManagedAndDeactivatedPeopleAreToldWhy(t *testing.T) {
 		wantPage(t, pageClient(t, srv.url).postForm("/signin", signIn), http.StatusForbidden, "account_deactivated")
 	})
 }
+
+func TestRobotCheckGuardsSignUpAndEmailForms(t *testing.T) {
+	srv := startServer(t, "sqlite:"+t.TempDir()+"/x.db", "--captcha", "on")
+	c := pageClient(t, srv.url)
+	for _, path := range []string{"/signup", "/password-reset", "/username-recovery", "/verify-email/resend"} {
+		wantPage(t, c.get(path), http.StatusOK, `id="altcha" data-challenge="{`, "needs JavaScript", `<script src="/assets/altcha.js" nonce="`)
+	}
+	wantPage(t, c.postForm("/signup", signUpForm("bob", "bob@example.com")), http.StatusBadRequest, "The robot check did not pass",
+		`value="bob@example.com"`)
+	wantRedirect(t, c.get("/settings/account"), "/signin?return_to=%2Fsettings%2Faccount")
+	form := url.Values{"email": {"bob@example.com"}, "altcha": {"bm90IGEgc29sdXRpb24="}}
+	wantPage(t, c.postForm("/password-reset", form), http.StatusBadRequest, "The robot check did not pass")
+	if r := c.get("/assets/altcha.js"); r.status != http.StatusOK || !strings.Contains(string(r.body), "crypto.subtle.digest") {
+		t.Fatalf("altcha.js: %d", r.status)
+	}
+}

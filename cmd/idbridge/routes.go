@@ -19,7 +19,8 @@ type routeDeps struct {
 	pages   *web.Pages
 	store   accounts.Store
 	metrics *metrics
-	scim    http.Handler // the SCIM 2.0 API, mounted at /scim/v2
+	scim    http.Handler    // the SCIM 2.0 API, mounted at /scim/v2
+	devMail *web.DevMailbox // nil unless a loopback server has no SMTP relay
 }
 
 // routes holds every URL the server answers.
@@ -31,9 +32,38 @@ func routes(r *gin.Engine, d routeDeps) {
 	v1 := r.Group("/api/v1")
 	v1.POST("/signup", d.api.SignUp)
 	v1.POST("/signin", d.api.SignIn)
+	v1.POST("/signin/mfa", d.api.SignInMFA)
 	v1.POST("/signout", d.api.SignOut)
+	v1.GET("/captcha", d.api.CaptchaChallenge)
+	v1.POST("/password-reset", d.api.PasswordReset)
+	v1.POST("/password-reset/confirm", d.api.PasswordResetConfirm)
+	v1.POST("/username-recovery", d.api.UsernameRecovery)
+	v1.POST("/verify-email/resend", d.api.VerifyEmailResend)
+	v1.POST("/verify-email/confirm", d.api.VerifyEmailConfirm)
+	v1.POST("/email-change/confirm", d.api.ConfirmEmailChange)
+	v1.PUT("/notifications/slack-webhooks/:team", d.api.RequireSession, d.api.PutSlackWebhook)
+
 	me := v1.Group("/me", d.api.RequireSession)
 	me.GET("", d.api.Me)
+	me.POST("/reauth", d.api.Reauth)
+	me.GET("/mfa", d.api.MFAStatus)
+	me.POST("/mfa/totp/setup", d.api.TOTPSetup)
+	me.POST("/mfa/totp/enable", d.api.TOTPEnable)
+	me.POST("/mfa/totp/disable", d.api.TOTPDisable)
+	me.POST("/mfa/recovery-codes", d.api.RecoveryCodes)
+	me.GET("/sessions", d.api.ListSessions)
+	me.DELETE("/sessions", d.api.RevokeOtherSessions)
+	me.DELETE("/sessions/:id", d.api.RevokeSession)
+	me.PUT("/password", d.api.ChangePassword)
+	me.PUT("/email", d.api.ChangeEmail)
+	me.GET("/notifications", d.api.GetNotifications)
+	me.PUT("/notifications", d.api.PutNotifications)
+	me.GET("/inbox", d.api.Inbox)
+	me.POST("/inbox/read", d.api.InboxRead)
+
+	if d.devMail != nil {
+		r.GET("/dev/mail", d.devMail.Page)
+	}
 
 	serveSCIM := func(c *gin.Context) {
 		d.scim.ServeHTTP(c.Writer, c.Request.WithContext(scim.WithClientIP(c.Request.Context(), c.ClientIP())))
