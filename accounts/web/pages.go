@@ -27,8 +27,8 @@ var assetFS embed.FS
 // method with its own data struct; handlers only translate forms into
 // accounts.Service calls and policy decisions.
 type Pages struct {
-	svc    *accounts.Service
-	log    *slog.Logger
+	svc     *accounts.Service
+	log     *slog.Logger
 	cookie  SessionCookie
 	captcha *Captcha
 	pages   map[string]*template.Template // page name → layout + page, parsed once
