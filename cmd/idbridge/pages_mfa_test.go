@@ -130,3 +130,39 @@ func TestNotificationPreferencesPage(t *testing.T) {
 		}
 	})
 }
+
+func TestSecondSignInStepEndsAfterFiveWrongCodes(t *testing.T) {
+	srv := startServer(t, "sqlite:"+t.TempDir()+"/x.db")
+	c := pageClient(t, srv.url)
+	c.postForm("/signup", signUpForm("bob", "bob@example.com"))
+	body := string(c.postForm("/settings/2fa/setup", url.Values{"password": {"correct horse battery"}}).body)
+	secret := secretOnPage.FindStringSubmatch(body)[1]
+	wantPage(t, c.postForm("/settings/2fa/enable", url.Values{"code": {totpCode(t, secret, -30*time.Second)}}), http.StatusOK, "is on")
+	c.postForm("/signout", nil)
+
+	body = wantPage(t, c.postForm("/signin", url.Values{"login": {"bob"}, "password": {"correct horse battery"}}), http.StatusOK, "Use a recovery code")
+	step2 := url.Values{"mfa_token": {mfaTokenOnPage.FindStringSubmatch(body)[1]}, "code": {"111111"}}
+	for range 5 {
+		wantPage(t, c.postForm("/signin/2fa", step2), http.StatusUnauthorized, "That code is not right")
+	}
+	step2.Set("code", totpCode(t, secret, 0))
+	wantPage(t, c.postForm("/signin/2fa", step2), http.StatusUnauthorized, "This sign-in attempt has ended", `action="/signin"`)
+	wantRedirect(t, c.get("/settings/account"), "/signin?return_to=%2Fsettings%2Faccount")
+}
+
+func TestTooManySignInsGetAPageWithRetryAfter(t *testing.T) {
+	srv := startServer(t, "sqlite:"+t.TempDir()+"/x.db")
+	c := pageClient(t, srv.url)
+	c.postForm("/signup", signUpForm("bob", "bob@example.com"))
+	wrong := url.Values{"login": {"bob"}, "password": {"not the password"}}
+	var r response
+	for range 20 {
+		if r = c.postForm("/signin", wrong); r.status == http.StatusTooManyRequests {
+			break
+		}
+	}
+	wantPage(t, r, http.StatusTooManyRequests, "Too many attempts", "rate_limited")
+	if r.header.Get("Retry-After") == "" {
+		t.Fatal("no Retry-After")
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/idbridge/idbridge/accounts"
 )
 
 // pageClient is a browser without JavaScript: it posts forms, keeps
@@ -229,4 +231,31 @@ func TestRobotCheckGuardsSignUpAndEmailForms(t *testing.T) {
 	if r := c.get("/assets/altcha.js"); r.status != http.StatusOK || !strings.Contains(string(r.body), "crypto.subtle.digest") {
 		t.Fatalf("altcha.js: %d", r.status)
 	}
+}
+
+func TestSSORequiredTeamsGetTheirPage(t *testing.T) {
+	db := "sqlite:" + t.TempDir() + "/x.db"
+	srv := startServer(t, db)
+	mustRun(t, "team", "create", "--db", db, "--slug", "acme", "--name", "Acme", "--plan", "enterprise")
+	if r := idbridge(t, nil, "correct horse battery\n", "user", "create", "--db", db, "--team", "acme", "--username", "carol",
+		"--email", "carol@acme.test", "--password-stdin"); r.code != 0 {
+		t.Fatalf("user create: %d %s", r.code, r.stderr)
+	}
+	st, err := openStore(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	team, err := st.GetTeamBySlug(t.Context(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a Team Admin's "require SSO" switch does.
+	if _, err := st.UpdateTeam(t.Context(), team.ID, func(tm *accounts.Team) error { tm.Settings.SSORequired = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	c := pageClient(t, srv.url)
+	wantPage(t, c.postForm("/signin", url.Values{"login": {"carol"}, "password": {"correct horse battery"}}), http.StatusForbidden,
+		"Single sign-on required", "sso_required", "Sign in with SSO")
+	wantRedirect(t, c.get("/settings/account"), "/signin?return_to=%2Fsettings%2Faccount")
 }
