@@ -27,7 +27,7 @@ type RateLimits struct {
 }
 
 // DefaultRateLimits: 10 sign-in attempts per account and 100 per IP address
-// per 15 minutes; 20 sign-ups per IP address per hour; 10 second-factor
+// per 15 minutes; 20 sign-ups per IP address per hour; 20 second-factor
 // codes per account and 50 per IP address per 15 minutes; 5 emails per
 // address and 30 per IP address per hour.
 func DefaultRateLimits() RateLimits {
@@ -35,7 +35,7 @@ func DefaultRateLimits() RateLimits {
 		SignInPerAccount: RateLimit{Limit: 10, Window: 15 * time.Minute},
 		SignInPerIP:      RateLimit{Limit: 100, Window: 15 * time.Minute},
 		SignUpPerIP:      RateLimit{Limit: 20, Window: time.Hour},
-		CodePerAccount:   RateLimit{Limit: 10, Window: 15 * time.Minute},
+		CodePerAccount:   RateLimit{Limit: 20, Window: 15 * time.Minute},
 		CodePerIP:        RateLimit{Limit: 50, Window: 15 * time.Minute},
 		EmailPerAccount:  RateLimit{Limit: 5, Window: time.Hour},
 		EmailPerIP:       RateLimit{Limit: 30, Window: time.Hour},

@@ -232,7 +232,10 @@ func (s *Service) RevokeSession(ctx context.Context, actor Actor, userID, sessio
 		if err := tx.RevokeSession(ctx, userID, sessionID, "revoked_by_user", s.Now()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, actor, "", "session.revoke", sessionID, nil)
+		if err := s.audit(ctx, tx, actor, "", "session.revoke", sessionID, nil); err != nil {
+			return err
+		}
+		return s.notifyRevoked(ctx, tx, userID, 1)
 	})
 }
 
@@ -245,9 +248,28 @@ func (s *Service) RevokeOtherSessions(ctx context.Context, actor Actor, userID, 
 		if n, err = tx.RevokeSessions(ctx, userID, exceptID, "revoked_by_user", s.Now()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, actor, "", "session.revoke_all", userID, map[string]string{"count": itoa(n)})
+		if err := s.audit(ctx, tx, actor, "", "session.revoke_all", userID, map[string]string{"count": itoa(n)}); err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		return s.notifyRevoked(ctx, tx, userID, n)
 	})
 	return n, err
+}
+
+// notifyRevoked tells the user that n of their sessions were signed out.
+func (s *Service) notifyRevoked(ctx context.Context, tx Tx, userID string, n int) error {
+	u, err := tx.GetUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	what := "A session of your account was signed out."
+	if n > 1 {
+		what = itoa(n) + " sessions of your account were signed out."
+	}
+	return s.notify(ctx, tx, u, securityNotice("Sessions signed out", what+" If this was not you, change your password."))
 }
 
 // cleanText makes client-supplied header text storable: valid UTF-8, no
