@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/idbridge/idbridge/accounts/mailer/mailtest"
 )
 
 // TestBrowserAccountJourney drives a real Chromium through the account pages
@@ -20,9 +19,8 @@ func TestBrowserAccountJourney(t *testing.T) {
 	ctx := browser(t)
 	start := time.Now()
 	db := "sqlite:" + t.TempDir() + "/journey.db"
-	mail := mailtest.Start(t) // an SMTP server in this process
-	srv := startServer(t, db, "--captcha", "on", "--smtp-url", mail.URL(), "--mail-from", "idbridge <no-reply@example.com>",
-		"--outbox-interval", "100ms")
+	// Mail goes to an SMTP server in this process.
+	srv, mail := startMailServer(t, db, "--captcha", "on")
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	const password = "correct horse battery"
 
@@ -59,7 +57,7 @@ func TestBrowserAccountJourney(t *testing.T) {
 	}
 	screenshot(t, ctx, "settings-2fa-setup")
 	browse(t, ctx, "confirm the first code",
-		chromedp.SendKeys(css("#code"), totpCode(t, secret, -30*time.Second)),
+		chromedp.SendKeys(css("#code"), appCode(t, secret, -30*time.Second)),
 		chromedp.Click(css("#enable-form button")),
 		chromedp.WaitVisible(css("#recovery-codes")),
 	)
@@ -81,7 +79,7 @@ func TestBrowserAccountJourney(t *testing.T) {
 		chromedp.WaitVisible(css("#code-form")),
 	)
 	browse(t, ctx, "sign out, then sign in with a code", signOut, signIn,
-		chromedp.SendKeys(css("#code"), totpCode(t, secret, 0)),
+		chromedp.SendKeys(css("#code"), appCode(t, secret, 0)),
 		chromedp.Click(css("#code-form button")),
 		chromedp.WaitVisible(css("#profile")),
 	)

@@ -17,11 +17,11 @@ var (
 	mfaTokenOnPage = regexp.MustCompile(`name="mfa_token" value="([^"]+)"`)
 )
 
-// totpCode is the authenticator app: the code for the step at now+skew.
+// appCode is the authenticator app: the code for the step at now+skew.
 // Each step's code is accepted once and only steps after the last used
 // one, so tests walk the server's ±1 step window (previous, current,
 // next) instead of waiting 30 seconds between codes.
-func totpCode(t *testing.T, secret string, skew time.Duration) string {
+func appCode(t *testing.T, secret string, skew time.Duration) string {
 	t.Helper()
 	code, err := totp.GenerateCode(secret, time.Now().Add(skew))
 	if err != nil {
@@ -50,7 +50,7 @@ func TestTwoFactorPages(t *testing.T) {
 		if strings.Contains(body, "recovery") {
 			t.Fatal("a wrong code shows recovery codes")
 		}
-		r := c.postForm("/settings/2fa/enable", url.Values{"code": {totpCode(t, secret, -30*time.Second)}})
+		r := c.postForm("/settings/2fa/enable", url.Values{"code": {appCode(t, secret, -30*time.Second)}})
 		body = wantPage(t, r, http.StatusOK, "Two-factor authentication is on", "only time they are shown",
 			`download="idbridge-recovery-codes.txt"`, `href="data:text/plain;charset=utf-8;base64,`, "Copy codes")
 		codes := codesOnPage.FindAllStringSubmatch(body, -1)
@@ -71,7 +71,7 @@ func TestTwoFactorPages(t *testing.T) {
 		step2 := url.Values{"mfa_token": {token}, "return_to": {"/settings/notifications"}}
 		step2.Set("code", "123456")
 		wantPage(t, c.postForm("/signin/2fa", step2), http.StatusUnauthorized, "That code is not right")
-		step2.Set("code", totpCode(t, secret, 0))
+		step2.Set("code", appCode(t, secret, 0))
 		wantRedirect(t, c.postForm("/signin/2fa", step2), "/settings/notifications")
 		wantPage(t, c.get("/settings/notifications"), http.StatusOK, "Two-factor authentication turned on")
 
@@ -100,7 +100,7 @@ func TestTwoFactorPages(t *testing.T) {
 		// Turn off needs the password and a code.
 		wantPage(t, c.postForm("/settings/2fa/disable", url.Values{"password": {"correct horse battery"}, "code": {"000000"}}),
 			http.StatusUnauthorized, `id="off-error"`)
-		wantRedirect(t, c.postForm("/settings/2fa/disable", url.Values{"password": {"correct horse battery"}, "code": {totpCode(t, secret, 30*time.Second)}}),
+		wantRedirect(t, c.postForm("/settings/2fa/disable", url.Values{"password": {"correct horse battery"}, "code": {appCode(t, secret, 30*time.Second)}}),
 			"/settings/account?done=mfa_disabled")
 		wantPage(t, c.get("/settings/account?done=mfa_disabled"), http.StatusOK, "Two-factor authentication is off.", "Off")
 	})
@@ -137,7 +137,7 @@ func TestSecondSignInStepEndsAfterFiveWrongCodes(t *testing.T) {
 	c.postForm("/signup", signUpForm("bob", "bob@example.com"))
 	body := string(c.postForm("/settings/2fa/setup", url.Values{"password": {"correct horse battery"}}).body)
 	secret := secretOnPage.FindStringSubmatch(body)[1]
-	wantPage(t, c.postForm("/settings/2fa/enable", url.Values{"code": {totpCode(t, secret, -30*time.Second)}}), http.StatusOK, "is on")
+	wantPage(t, c.postForm("/settings/2fa/enable", url.Values{"code": {appCode(t, secret, -30*time.Second)}}), http.StatusOK, "is on")
 	c.postForm("/signout", nil)
 
 	body = wantPage(t, c.postForm("/signin", url.Values{"login": {"bob"}, "password": {"correct horse battery"}}), http.StatusOK, "Use a recovery code")
@@ -145,7 +145,7 @@ func TestSecondSignInStepEndsAfterFiveWrongCodes(t *testing.T) {
 	for range 5 {
 		wantPage(t, c.postForm("/signin/2fa", step2), http.StatusUnauthorized, "That code is not right")
 	}
-	step2.Set("code", totpCode(t, secret, 0))
+	step2.Set("code", appCode(t, secret, 0))
 	wantPage(t, c.postForm("/signin/2fa", step2), http.StatusUnauthorized, "This sign-in attempt has ended", `action="/signin"`)
 	wantRedirect(t, c.get("/settings/account"), "/signin?return_to=%2Fsettings%2Faccount")
 }

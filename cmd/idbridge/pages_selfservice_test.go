@@ -21,11 +21,11 @@ func tokenOf(t *testing.T, path string) string {
 
 func TestEmailedLinksConfirmOnlyWithTheButton(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db string) {
-		srv := startServer(t, db)
+		srv, mail := startMailServer(t, db)
 		c := pageClient(t, srv.url)
 		c.postForm("/signup", signUpForm("bob", "bob@example.com"))
 
-		verify := linkPath(t, mailLink(t, db, "bob@example.com", "Confirm your email address", "/verify-email?token="))
+		verify := linkPath(t, firstLink(t, mail.WaitFor(t, "bob@example.com", "Confirm your email address").Body, "/verify-email?token="))
 		body := wantPage(t, c.get(verify), http.StatusOK, "Confirm your email address", `action="/verify-email"`, tokenOf(t, verify))
 		if strings.Contains(body, "is confirmed") {
 			t.Fatal("opening the link confirmed the address")
@@ -44,7 +44,7 @@ func TestEmailedLinksConfirmOnlyWithTheButton(t *testing.T) {
 
 func TestPasswordAndEmailChangePages(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db string) {
-		srv := startServer(t, db)
+		srv, mail := startMailServer(t, db)
 		c, other := pageClient(t, srv.url), pageClient(t, srv.url)
 		c.postForm("/signup", signUpForm("bob", "bob@example.com"))
 		wantRedirect(t, other.postForm("/signin", url.Values{"login": {"bob"}, "password": {"correct horse battery"}}), "/settings/account")
@@ -64,11 +64,11 @@ func TestPasswordAndEmailChangePages(t *testing.T) {
 		email.Set("password", "a brand new passphrase")
 		wantRedirect(t, c.postForm("/settings/email", email), "/settings/account?done=email_change_sent")
 		wantPage(t, c.get("/settings/account"), http.StatusOK, "bob@example.com")
-		confirm := linkPath(t, mailLink(t, db, "robert@example.com", "Confirm your new email address", "/confirm-email?token="))
+		confirm := linkPath(t, firstLink(t, mail.WaitFor(t, "robert@example.com", "Confirm your new email address").Body, "/confirm-email?token="))
 		wantPage(t, c.get(confirm), http.StatusOK, "Confirm your new email address", "Use this email address")
 		wantRedirect(t, c.postForm("/confirm-email", url.Values{"token": {tokenOf(t, confirm)}}), "/settings/account?done=email_changed")
 		wantPage(t, c.get("/settings/account?done=email_changed"), http.StatusOK, "Your email address is changed.", "robert@example.com")
-		if b := mailBody(t, db, "bob@example.com", "Your email address was changed"); !strings.Contains(b, "robert@example.com") {
+		if b := mail.WaitFor(t, "bob@example.com", "Your email address was changed").Body; !strings.Contains(b, "robert@example.com") {
 			t.Fatalf("the old address is told %q", b)
 		}
 	})
@@ -76,7 +76,7 @@ func TestPasswordAndEmailChangePages(t *testing.T) {
 
 func TestForgotPasswordAndUsernamePages(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db string) {
-		srv := startServer(t, db)
+		srv, mail := startMailServer(t, db)
 		pageClient(t, srv.url).postForm("/signup", signUpForm("bob", "bob@example.com"))
 		c := pageClient(t, srv.url)
 
@@ -88,7 +88,7 @@ func TestForgotPasswordAndUsernamePages(t *testing.T) {
 		if strip(known) != strip(unknown) {
 			t.Fatal("the answer differs for an unknown address")
 		}
-		reset := linkPath(t, mailLink(t, db, "bob@example.com", "Reset your password", "/reset-password?token="))
+		reset := linkPath(t, firstLink(t, mail.WaitFor(t, "bob@example.com", "Reset your password").Body, "/reset-password?token="))
 		wantPage(t, c.get(reset), http.StatusOK, "Set a new password", tokenOf(t, reset))
 		form := url.Values{"token": {tokenOf(t, reset)}, "password": {"bob"}}
 		wantPage(t, c.postForm("/reset-password", form), http.StatusBadRequest, `id="password-error"`)
@@ -98,7 +98,7 @@ func TestForgotPasswordAndUsernamePages(t *testing.T) {
 		wantRedirect(t, c.postForm("/signin", url.Values{"login": {"bob"}, "password": {"a completely new passphrase"}}), "/settings/account")
 
 		wantPage(t, c.postForm("/username-recovery", url.Values{"email": {"BOB@example.com"}}), http.StatusOK, "we sent its username there")
-		if b := mailBody(t, db, "bob@example.com", "Your username"); !strings.Contains(b, "bob") {
+		if b := mail.WaitFor(t, "bob@example.com", "Your username").Body; !strings.Contains(b, "bob") {
 			t.Fatalf("username mail %q", b)
 		}
 		wantPage(t, c.postForm("/verify-email/resend", url.Values{"email": {"bob@example.com"}}), http.StatusOK, "a new link is on its way")
