@@ -207,7 +207,14 @@ func TestManagedAndDeactivatedPeopleAreToldWhy(t *testing.T) {
 		c := pageClient(t, srv.url)
 		signIn := url.Values{"login": {"alice@acme.test"}, "password": {"correct horse battery staple"}}
 		wantRedirect(t, c.postForm("/signin", signIn), "/settings/account")
-		wantPage(t, c.get("/settings/account"), http.StatusOK, "Contact your Team Admin", "managed by your identity provider")
+		body := wantPage(t, c.get("/settings/account"), http.StatusOK, "Contact your Team Admin", "managed by your identity provider")
+		if strings.Contains(body, `action="/settings/password"`) || strings.Contains(body, `action="/settings/email"`) {
+			t.Fatal("a managed account is offered password and email forms")
+		}
+		wantPage(t, c.postForm("/settings/password", url.Values{"current_password": {"correct horse battery staple"},
+			"new_password": {"my own new passphrase"}}), http.StatusForbidden, "managed_by_idp", "Contact your Team Admin")
+		wantPage(t, c.postForm("/settings/email", url.Values{"email": {"alice@elsewhere.example"},
+			"password": {"correct horse battery staple"}}), http.StatusForbidden, "managed_by_idp")
 
 		wantSCIM(t, s.do(http.MethodPatch, "/Users/"+id,
 			`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]}`), http.StatusOK)
