@@ -24,7 +24,7 @@ type AccountPage struct {
 
 // RenderAccount shows the account settings.
 func (p *Pages) RenderAccount(c *gin.Context, status int, d AccountPage) {
-	d.Title = "Account settings"
+	d.Title, d.Section = "Account settings", "account"
 	p.render(c, status, "account", &d)
 }
 

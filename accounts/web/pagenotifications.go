@@ -44,7 +44,7 @@ type NotificationsPage struct {
 
 // RenderNotifications shows the notification settings and inbox.
 func (p *Pages) RenderNotifications(c *gin.Context, status int, d NotificationsPage) {
-	d.Title = "Notifications"
+	d.Title, d.Section = "Notifications", "notifications"
 	p.render(c, status, "notifications", &d)
 }
 

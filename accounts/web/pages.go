@@ -94,6 +94,7 @@ type Frame struct {
 	RequestID string
 	Username  string // set when someone is signed in
 	Notice    string // a one-line confirmation shown at the top
+	Section   string // the settings page this is ("account", "sessions", "notifications"), for the menu
 }
 
 func (f *Frame) frame() *Frame { return f }

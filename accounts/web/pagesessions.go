@@ -28,7 +28,7 @@ type SessionsPage struct {
 
 // RenderSessions shows the sessions list.
 func (p *Pages) RenderSessions(c *gin.Context, status int, d SessionsPage) {
-	d.Title = "Active sessions"
+	d.Title, d.Section = "Active sessions", "sessions"
 	p.render(c, status, "sessions", &d)
 }
 
