@@ -508,6 +508,9 @@ func (s *Service) hitCode(ctx context.Context, userID, ip string) error {
 // when it is right, records the re-authentication on the session.
 func (s *Service) checkPassword(ctx context.Context, c Caller, password string) (User, error) {
 	userID := c.Session.UserID
+	if len(password) > maxPasswordBytes {
+		return User{}, errWrongPasswd
+	}
 	if err := s.hit(ctx, "password:ip:"+clientKey(c.IP), s.limits.SignInPerIP); err != nil {
 		return User{}, err
 	}
@@ -528,7 +531,7 @@ func (s *Service) checkPassword(ctx context.Context, c Caller, password string) 
 	if err != nil {
 		return User{}, err
 	}
-	if !ok || hash == s.dummyHash || len(password) > maxPasswordBytes {
+	if !ok || hash == s.dummyHash {
 		return User{}, errWrongPasswd
 	}
 	if c.Session.ID != "" {
