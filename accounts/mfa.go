@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/base32"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -295,10 +296,19 @@ func (s *Service) MFAEnabled(ctx context.Context, userID string) (bool, error) {
 	return err == nil && c.EnabledAt != nil, err
 }
 
-// mfaPending is what the second step carries from the first.
+// mfaPending is what the second step carries from the first. The
+// password hash is kept only as its SHA-256, enough to notice that the
+// password changed in between.
 type mfaPending struct {
-	Persistent   bool   `json:"persistent"`
-	PasswordHash string `json:"password_hash"`
+	Persistent     bool   `json:"persistent"`
+	PasswordDigest string `json:"password_digest"`
+}
+
+func passwordDigest(hash string) string {
+	if hash == "" {
+		return "" // the caller did not ask for the check
+	}
+	return hex.EncodeToString(HashToken(hash))
 }
 
 // StartMFA opens the second sign-in step for a user whose password was
@@ -314,7 +324,7 @@ func (s *Service) StartMFA(ctx context.Context, in StartSessionInput) (string, e
 	if err != nil {
 		return "", err
 	}
-	data, err := json.Marshal(mfaPending{Persistent: in.Persistent, PasswordHash: in.PasswordHash})
+	data, err := json.Marshal(mfaPending{Persistent: in.Persistent, PasswordDigest: passwordDigest(in.PasswordHash)})
 	if err != nil {
 		return "", err
 	}
@@ -390,13 +400,25 @@ func (s *Service) CompleteMFA(ctx context.Context, in CompleteMFAInput) (string,
 	if err := json.Unmarshal([]byte(tok.Data), &p); err != nil {
 		return "", Session{}, User{}, fmt.Errorf("mfa token data: %w", err)
 	}
+	// StartSession re-checks the hash under the user's lock; a password
+	// changed since the first step already retired the token.
+	var current string
+	if p.PasswordDigest != "" {
+		current, err = s.store.GetPasswordHash(ctx, tok.UserID)
+		if err != nil && ErrorCode(err) != CodeNotFound {
+			return "", Session{}, User{}, err
+		}
+		if passwordDigest(current) != p.PasswordDigest {
+			return "", Session{}, User{}, errMFAEnded
+		}
+	}
 	method := "password+totp"
 	if in.RecoveryCode != "" {
 		method = "password+recovery_code"
 	}
 	token, sess, err := s.StartSession(ctx, StartSessionInput{
 		UserID: tok.UserID, Persistent: p.Persistent, UserAgent: in.UserAgent, IP: in.IP, AuthMethod: method,
-		PreviousToken: in.PreviousToken, PasswordHash: p.PasswordHash,
+		PreviousToken: in.PreviousToken, PasswordHash: current,
 	})
 	if err != nil {
 		return "", Session{}, User{}, err
@@ -508,6 +530,9 @@ func (s *Service) hitCode(ctx context.Context, userID, ip string) error {
 // when it is right, records the re-authentication on the session.
 func (s *Service) checkPassword(ctx context.Context, c Caller, password string) (User, error) {
 	userID := c.Session.UserID
+	if len(password) > maxPasswordBytes {
+		return User{}, errWrongPasswd
+	}
 	if err := s.hit(ctx, "password:ip:"+clientKey(c.IP), s.limits.SignInPerIP); err != nil {
 		return User{}, err
 	}
@@ -528,7 +553,7 @@ func (s *Service) checkPassword(ctx context.Context, c Caller, password string) 
 	if err != nil {
 		return User{}, err
 	}
-	if !ok || hash == s.dummyHash || len(password) > maxPasswordBytes {
+	if !ok || hash == s.dummyHash {
 		return User{}, errWrongPasswd
 	}
 	if c.Session.ID != "" {

@@ -246,3 +246,81 @@ func (f *flakyMailer) SendMail(_ context.Context, m accounts.Mail) error {
 	f.sent = append(f.sent, m)
 	return nil
 }
+
+func TestASignInFromANewDeviceIsNotified(t *testing.T) {
+	ctx := context.Background()
+	r := newSecurityRig(t) // signed in once with user agent "test"
+	inbox := func() int {
+		in, err := r.svc.Inbox(ctx, r.user.ID, 50)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(in.Notifications)
+	}
+	if n := inbox(); n != 0 {
+		t.Fatalf("the first sign-in made %d notices", n)
+	}
+	r.signIn(t) // same device
+	if n := inbox(); n != 0 {
+		t.Fatalf("a sign-in from a known device made %d notices", n)
+	}
+	if _, _, err := r.svc.StartSession(ctx, accounts.StartSessionInput{UserID: r.user.ID, UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0", IP: "198.51.100.9"}); err != nil {
+		t.Fatal(err)
+	}
+	in, _ := r.svc.Inbox(ctx, r.user.ID, 50)
+	if len(in.Notifications) != 1 || !strings.Contains(in.Notifications[0].Body, "Firefox on Linux") || !strings.Contains(in.Notifications[0].Body, "198.51.100.9") {
+		t.Fatalf("inbox %+v", in)
+	}
+	if m := lastMail(t, r, "alice@example.com"); m.Subject != "New sign-in to your account" {
+		t.Fatalf("last mail %q", m.Subject)
+	}
+}
+
+func TestAPasswordChangeEndsAPendingSecondStep(t *testing.T) {
+	ctx := context.Background()
+	r := newSecurityRig(t)
+	secret, _ := r.enable(t)
+	tok, err := r.svc.StartMFA(ctx, accounts.StartSessionInput{UserID: r.user.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.ChangePassword(ctx, r.caller, "correct horse battery", "a brand new passphrase", nil); err != nil {
+		t.Fatal(err)
+	}
+	r.clock.now = r.clock.now.Add(time.Minute)
+	_, _, _, err = r.svc.CompleteMFA(ctx, accounts.CompleteMFAInput{MFAToken: tok, Code: r.code(t, secret, r.clock.now)})
+	wantCode(t, err, accounts.CodeMFAAttemptEnded)
+}
+
+func TestNotificationPreferencesDecideTheChannels(t *testing.T) {
+	ctx := context.Background()
+	r := newSecurityRig(t)
+	prefs, err := r.svc.NotificationPrefs(ctx, r.user.ID)
+	if err != nil || len(prefs) != 12 {
+		t.Fatalf("prefs %v %v", prefs, err)
+	}
+	_, err = r.svc.SetNotificationPrefs(ctx, r.caller, []accounts.NotificationPref{{Category: "weather", Channel: accounts.ChannelEmail}})
+	wantCode(t, err, accounts.CodeInvalid)
+	if _, err := r.svc.SetNotificationPrefs(ctx, r.caller, []accounts.NotificationPref{
+		{Category: accounts.CategorySecurity, Channel: accounts.ChannelEmail, Enabled: false},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	before := mailCount(t, r)
+	if _, err := r.svc.RevokeOtherSessions(ctx, accounts.Actor{Kind: accounts.ActorUser, ID: r.user.ID}, r.user.ID, "none"); err != nil {
+		t.Fatal(err)
+	}
+	if mailCount(t, r) != before {
+		t.Fatal("a security email went out with security email turned off")
+	}
+	in, _ := r.svc.Inbox(ctx, r.user.ID, 10)
+	if in.Unread != 1 || in.Notifications[0].Title != "Sessions signed out" {
+		t.Fatalf("inbox %+v: want the in-app notice", in)
+	}
+	if err := r.svc.MarkInboxRead(ctx, r.user.ID); err != nil {
+		t.Fatal(err)
+	}
+	if in, _ := r.svc.Inbox(ctx, r.user.ID, 10); in.Unread != 0 {
+		t.Fatalf("unread after marking read: %d", in.Unread)
+	}
+}

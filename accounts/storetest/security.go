@@ -272,6 +272,18 @@ func testNotifications(t *testing.T, newStore newStoreFunc) {
 		if len(none) != 0 {
 			t.Fatalf("a sent message was claimed again")
 		}
+		pending := newOutbox(at(time.Hour))
+		noErr(t, s.EnqueueOutbox(ctx, &pending))
+		n, err := s.PurgeExpired(ctx, at(2*time.Hour))
+		noErr(t, err)
+		if n != 1 {
+			t.Errorf("PurgeExpired = %d, want 1 (the sent message; the pending one stays)", n)
+		}
+		list, err = s.ListOutbox(ctx, accounts.ChannelEmail, 10)
+		noErr(t, err)
+		if len(list) != 1 || list[0].ID != pending.ID {
+			t.Errorf("after purge the outbox holds %+v, want only the pending message", list)
+		}
 	})
 
 	t.Run("a message given up on is not claimed again", func(t *testing.T) {

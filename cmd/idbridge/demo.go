@@ -84,6 +84,7 @@ func runDemo(ctx context.Context, c cli, args []string) error {
   Admin login:     %[4]s / %[5]s   (a new password each run)
   SCIM base URL:   %[3]s/scim/v2
   SCIM token:      %[6]s
+  Mail sent:       %[3]s/dev/mail   (while no --smtp-url is set)
 `, team.Slug, demoDomain, *baseURL, demoAdmin, password, token)
 		return nil
 	})
