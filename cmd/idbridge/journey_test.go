@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -65,6 +66,11 @@ func TestBrowserAccountJourney(t *testing.T) {
 	codes := strings.Fields(get(t, ctx, "read the recovery codes", chromedp.Text(css("#recovery-codes"))))
 	if len(codes) != 10 {
 		t.Fatalf("%d recovery codes shown, want 10: %q", len(codes), codes)
+	}
+	href := get(t, ctx, "read the download link", chromedp.AttributeValue(css("a[download]"), "href")).Value
+	txt, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(href, "data:text/plain;charset=utf-8;base64,"))
+	if err != nil || !strings.Contains(string(txt), codes[0]+"\n") || !strings.Contains(string(txt), codes[9]+"\n") {
+		t.Fatalf("the .txt download holds %q (err %v), want the codes", txt, err)
 	}
 	screenshot(t, ctx, "settings-2fa-recovery-codes")
 
