@@ -58,7 +58,7 @@ func TestBrowserAccountJourney(t *testing.T) {
 	}
 	screenshot(t, ctx, "settings-2fa-setup")
 	browse(t, ctx, "confirm the first code",
-		chromedp.SendKeys(css("#code"), appCode(t, secret, -30*time.Second)),
+		chromedp.SendKeys(css("#code"), appCode(t, secret, 0)),
 		chromedp.Click(css("#enable-form button")),
 		chromedp.WaitVisible(css("#recovery-codes")),
 	)
@@ -85,7 +85,8 @@ func TestBrowserAccountJourney(t *testing.T) {
 		chromedp.WaitVisible(css("#code-form")),
 	)
 	browse(t, ctx, "sign out, then sign in with a code", signOut, signIn,
-		chromedp.SendKeys(css("#code"), appCode(t, secret, 0)),
+		// The next step's code: this step's was spent turning 2FA on.
+		chromedp.SendKeys(css("#code"), appCode(t, secret, 30*time.Second)),
 		chromedp.Click(css("#code-form button")),
 		chromedp.WaitVisible(css("#profile")),
 	)
