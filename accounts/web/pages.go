@@ -95,6 +95,7 @@ type Frame struct {
 	Username  string // set when someone is signed in
 	Notice    string // a one-line confirmation shown at the top
 	Section   string // the settings page this is ("account", "sessions", "notifications"), for the menu
+	Unread    int    // unread in-app notifications, shown in the menu
 }
 
 func (f *Frame) frame() *Frame { return f }
@@ -145,6 +146,9 @@ func (p *Pages) render(c *gin.Context, status int, name string, data framed) {
 		if user, ok := u.(accounts.User); ok {
 			f.Username = user.Username
 		}
+	}
+	if n, ok := c.Get(ctxUnread); ok {
+		f.Unread, _ = n.(int)
 	}
 	if err := p.write(c.Writer, status, name, data); err != nil {
 		p.log.ErrorContext(c.Request.Context(), "render page", "page", name, "err", err, "request_id", f.RequestID)

@@ -9,6 +9,8 @@ import (
 	"github.com/idbridge/idbridge/policy"
 )
 
+const ctxUnread = "idbridge.unread"
+
 // sessionState is what a page request's cookie amounts to.
 type sessionState int
 
@@ -76,6 +78,10 @@ func (p *Pages) RequireSession(c *gin.Context) {
 	}
 	switch st {
 	case liveSession:
+		// The menu shows the unread count; a failure to count only hides it.
+		if inbox, err := p.svc.Inbox(c.Request.Context(), CurrentUser(c).ID, 1); err == nil {
+			c.Set(ctxUnread, inbox.Unread)
+		}
 		c.Next()
 	case noSession:
 		seeOther(c, signInURL(returnTo))

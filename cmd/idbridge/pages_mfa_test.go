@@ -73,7 +73,13 @@ func TestTwoFactorPages(t *testing.T) {
 		wantPage(t, c.postForm("/signin/2fa", step2), http.StatusUnauthorized, "That code is not right")
 		step2.Set("code", appCode(t, secret, 0))
 		wantRedirect(t, c.postForm("/signin/2fa", step2), "/settings/notifications")
-		wantPage(t, c.get("/settings/notifications"), http.StatusOK, "Two-factor authentication turned on")
+		wantPage(t, c.get("/settings/notifications"), http.StatusOK, "Two-factor authentication turned on",
+			`Notifications <span class="badge" aria-label="1 unread">1</span>`, "1 unread")
+		wantRedirect(t, c.postForm("/settings/notifications/read", nil), "/settings/notifications")
+		body = wantPage(t, c.get("/settings/notifications"), http.StatusOK, "0 unread")
+		if strings.Contains(body, `aria-label="1 unread"`) {
+			t.Fatal("the menu still counts read notifications")
+		}
 
 		// A recovery code works once.
 		wantRedirect(t, c.postForm("/signout", nil), "/signin?done=signed_out")
