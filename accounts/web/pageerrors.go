@@ -77,6 +77,8 @@ func heading(code accounts.Code) string {
 		return "Method not allowed"
 	case accounts.CodeInvalid, codeMalformed, accounts.CodeCaptchaFailed:
 		return "That request could not be used"
+	case accounts.CodeConflict:
+		return "That cannot be done now"
 	case accounts.CodeInvalidToken:
 		return "That link does not work any more"
 	}

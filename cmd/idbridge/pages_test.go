@@ -266,3 +266,31 @@ func TestSSORequiredTeamsGetTheirPage(t *testing.T) {
 		"Single sign-on required", "sso_required", "Sign in with SSO")
 	wantRedirect(t, c.get("/settings/account"), "/signin?return_to=%2Fsettings%2Faccount")
 }
+
+func TestHostilePageInputsNeverFail500(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db string) {
+		srv := startServer(t, db)
+		c := pageClient(t, srv.url)
+		c.postForm("/signup", signUpForm("bob", "bob@example.com"))
+		for _, tc := range []struct {
+			path   string
+			form   url.Values
+			status int
+		}{
+			{"/settings/sessions/not-a-uuid/revoke", nil, http.StatusNotFound},
+			{"/settings/sessions/00000000-0000-7000-8000-000000000000/revoke", nil, http.StatusNotFound},
+			{"/settings/2fa/enable", url.Values{"code": {"\xff\xfe"}}, http.StatusConflict},
+			{"/signin/2fa", url.Values{"mfa_token": {strings.Repeat("x", 5000)}, "code": {"123456"}}, http.StatusUnauthorized},
+			{"/verify-email", url.Values{"token": {"\x00"}}, http.StatusBadRequest},
+			{"/reset-password", url.Values{"token": {"%zz"}, "password": {"a perfectly fine passphrase"}}, http.StatusBadRequest},
+			{"/confirm-email", url.Values{}, http.StatusBadRequest},
+			{"/settings/notifications", url.Values{"pref": {"nonsense", "security.fax"}}, http.StatusSeeOther},
+			{"/signup", url.Values{"username": {"\xff"}, "email": {strings.Repeat("a", 300) + "@x.com"}, "password": {"x"}}, http.StatusBadRequest},
+		} {
+			r := c.postForm(tc.path, tc.form)
+			if r.status != tc.status {
+				t.Errorf("POST %s: status %d, want %d; body %.300s", tc.path, r.status, tc.status, r.body)
+			}
+		}
+	})
+}
