@@ -351,6 +351,8 @@ func TestPasswordChangeRevokesOtherSessions(t *testing.T) {
 	srv, mail := startMailServer(t, "sqlite:"+t.TempDir()+"/x.db")
 	c := signedUp(t, srv)
 	other := signIn(t, srv, "correct horse battery")
+	wantProblem(t, c.postJSON("/api/v1/me/reauth", `{"password":"nope"}`), http.StatusUnauthorized, "invalid_credentials")
+	wantStatus(t, c.postJSON("/api/v1/me/reauth", `{"password":"correct horse battery"}`), http.StatusNoContent)
 	wantProblem(t, c.putJSON("/api/v1/me/password", `{"current_password":"nope","new_password":"a fresh new passphrase"}`), http.StatusUnauthorized, "invalid_credentials")
 	wantStatus(t, c.putJSON("/api/v1/me/password", `{"current_password":"correct horse battery","new_password":"a fresh new passphrase"}`), http.StatusNoContent)
 	wantStatus(t, c.get("/api/v1/me"), http.StatusOK)
