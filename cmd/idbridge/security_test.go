@@ -214,7 +214,11 @@ func TestPasswordResetByMailedLink(t *testing.T) {
 }
 
 func TestVerificationEmailChangeAndUsernameRecoveryByMail(t *testing.T) {
-	srv, mail := startMailServer(t, "sqlite:"+t.TempDir()+"/x.db")
+	eachBackend(t, testVerificationEmailChangeAndUsernameRecovery)
+}
+
+func testVerificationEmailChangeAndUsernameRecovery(t *testing.T, db string) {
+	srv, mail := startMailServer(t, db)
 	c := signedUp(t, srv)
 	first := mail.WaitFor(t, "carol@example.com", "Confirm your email address")
 	anon := newClient(t, srv.url)
