@@ -503,3 +503,35 @@ func TestDevMailboxShowsMailWithClickableLinks(t *testing.T) {
 }
 
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+func TestTwoReplicasDeliverEachMailOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db string) {
+		smtpSrv := mailtest.Start(t)
+		flags := []string{"--smtp-url", smtpSrv.URL(), "--mail-from", "no-reply@example.com", "--outbox-interval", "20ms"}
+		a, b := startServer(t, db, flags...), startServer(t, db, flags...)
+		for i := range 12 {
+			srv := a
+			if i%2 == 1 {
+				srv = b
+			}
+			body := fmt.Sprintf(`{"username":"user%d","email":"user%d@example.com","password":"correct horse battery"}`, i, i)
+			wantStatus(t, newClient(t, srv.url).postJSON("/api/v1/signup", body), http.StatusCreated)
+		}
+		for i := range 12 {
+			smtpSrv.WaitFor(t, fmt.Sprintf("user%d@example.com", i), "Confirm your email address")
+		}
+		time.Sleep(300 * time.Millisecond) // time for a duplicate to show up
+		seen := map[string]int{}
+		for _, m := range smtpSrv.Messages() {
+			seen[m.To[0]]++
+		}
+		if len(seen) != 12 {
+			t.Fatalf("mail reached %d addresses, want 12", len(seen))
+		}
+		for to, n := range seen {
+			if n != 1 {
+				t.Errorf("%s got %d copies", to, n)
+			}
+		}
+	})
+}
