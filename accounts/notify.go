@@ -239,6 +239,10 @@ func DefaultOutboxConfig() OutboxConfig {
 type Delivery struct {
 	Mail  Mailer
 	Slack SlackPoster
+	// KeepBodies keeps what was sent readable in the outbox (the
+	// development mailbox shows it). Otherwise a delivered message's body,
+	// which may carry a sign-in or reset link, is emptied.
+	KeepBodies bool
 }
 
 // DeliverOutbox claims one batch of due messages and delivers each: on
@@ -260,7 +264,7 @@ func (s *Service) DeliverOutbox(ctx context.Context, d Delivery) (int, error) {
 		derr := s.deliver(ctx, d, m)
 		now := s.Now()
 		if derr == nil {
-			if err := s.store.CompleteOutbox(ctx, m.ID, claim, now); err != nil && ErrorCode(err) != CodeNotFound {
+			if err := s.store.CompleteOutbox(ctx, m.ID, claim, now, !d.KeepBodies); err != nil && ErrorCode(err) != CodeNotFound {
 				return sent, err
 			}
 			sent++

@@ -40,3 +40,41 @@ func (s *Service) Reauthenticate(ctx context.Context, c Caller, password string)
 	_, err := s.checkPassword(ctx, c, password)
 	return err
 }
+
+// checkPassword verifies the caller's password again (rate-limited) and,
+// when it is right, records the re-authentication on the session.
+func (s *Service) checkPassword(ctx context.Context, c Caller, password string) (User, error) {
+	userID := c.Session.UserID
+	if len(password) > maxPasswordBytes {
+		return User{}, errWrongPasswd
+	}
+	if err := s.hit(ctx, "password:ip:"+clientKey(c.IP), s.limits.SignInPerIP); err != nil {
+		return User{}, err
+	}
+	if err := s.hit(ctx, "password:user:"+userID, s.limits.SignInPerAccount); err != nil {
+		return User{}, err
+	}
+	u, err := s.store.GetUser(ctx, userID)
+	if err != nil {
+		return User{}, err
+	}
+	hash, err := s.store.GetPasswordHash(ctx, userID)
+	if ErrorCode(err) == CodeNotFound {
+		hash = s.dummyHash
+	} else if err != nil {
+		return User{}, err
+	}
+	ok, _, err := s.verify(ctx, hash, password)
+	if err != nil {
+		return User{}, err
+	}
+	if !ok || hash == s.dummyHash {
+		return User{}, errWrongPasswd
+	}
+	if c.Session.ID != "" {
+		if err := s.store.ReauthenticateSession(ctx, c.Session.ID, s.Now()); err != nil && ErrorCode(err) != CodeNotFound {
+			return User{}, err
+		}
+	}
+	return u, nil
+}

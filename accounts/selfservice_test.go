@@ -231,6 +231,12 @@ func TestOutboxRetriesWithBackoffAndDeliversOnce(t *testing.T) {
 	if n != 0 || len(fail.sent) != 1 {
 		t.Fatalf("delivered again: %d, %v", n, fail.sent)
 	}
+	if !strings.Contains(fail.sent[0].Body, "https://id.example.com/verify-email?token=") {
+		t.Fatalf("sent body %q", fail.sent[0].Body)
+	}
+	if m := lastMail(t, r, "alice@example.com"); m.SentAt == nil || m.Body != "" {
+		t.Fatalf("outbox row after delivery %+v: want sent with its link-bearing body emptied", m)
+	}
 }
 
 type flakyMailer struct {

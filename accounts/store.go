@@ -290,8 +290,9 @@ type Tx interface {
 	// Concurrent claimers never get the same message while its lease lasts.
 	ClaimOutbox(ctx context.Context, claimID string, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
 	// CompleteOutbox marks a message the caller still holds the claim on
-	// sent. ErrNotFound when the claim was lost.
-	CompleteOutbox(ctx context.Context, id, claimID string, at time.Time) error
+	// sent and, with redact, empties its body (emailed links are secrets).
+	// ErrNotFound when the claim was lost.
+	CompleteOutbox(ctx context.Context, id, claimID string, at time.Time, redact bool) error
 	// RetryOutbox releases a claimed message for another attempt at next,
 	// or, with failed set, gives up on it at next. ErrNotFound when the
 	// claim was lost.

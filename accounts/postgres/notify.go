@@ -164,10 +164,11 @@ func (q queries) ClaimOutbox(ctx context.Context, claimID string, now time.Time,
 	return ms, nil
 }
 
-func (q queries) CompleteOutbox(ctx context.Context, id, claimID string, at time.Time) error {
+func (q queries) CompleteOutbox(ctx context.Context, id, claimID string, at time.Time, redact bool) error {
 	tag, err := q.db.Exec(ctx, `
-		UPDATE outbox SET sent_at = $3, claimed_until = NULL, last_error = ''
-		WHERE id = $1 AND claim_id = $2 AND sent_at IS NULL AND failed_at IS NULL`, id, claimID, micro(at))
+		UPDATE outbox SET sent_at = $3, claimed_until = NULL, last_error = '',
+			body = CASE WHEN $4 THEN '' ELSE body END
+		WHERE id = $1 AND claim_id = $2 AND sent_at IS NULL AND failed_at IS NULL`, id, claimID, micro(at), redact)
 	if err != nil {
 		return fail("complete outbox", err)
 	}

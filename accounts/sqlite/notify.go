@@ -144,10 +144,11 @@ func (q queries) ClaimOutbox(ctx context.Context, claimID string, now time.Time,
 	return ms, err
 }
 
-func (q queries) CompleteOutbox(ctx context.Context, id, claimID string, at time.Time) error {
+func (q queries) CompleteOutbox(ctx context.Context, id, claimID string, at time.Time, redact bool) error {
 	res, err := q.db.ExecContext(ctx, `
-		UPDATE outbox SET sent_at = ?, claimed_until = NULL, last_error = ''
-		WHERE id = ? AND claim_id = ? AND sent_at IS NULL AND failed_at IS NULL`, unixMicro(at), id, claimID)
+		UPDATE outbox SET sent_at = ?1, claimed_until = NULL, last_error = '',
+			body = CASE WHEN ?4 THEN '' ELSE body END
+		WHERE id = ?2 AND claim_id = ?3 AND sent_at IS NULL AND failed_at IS NULL`, unixMicro(at), id, claimID, redact)
 	return affectedOrNotFound("complete outbox", res, err)
 }
 

@@ -249,7 +249,7 @@ func testNotifications(t *testing.T, newStore newStoreFunc) {
 		if len(again) != 0 {
 			t.Fatalf("a leased message was claimed again")
 		}
-		wantErr(t, s.CompleteOutbox(ctx, m.ID, "b", at(40*time.Second)), accounts.ErrNotFound)
+		wantErr(t, s.CompleteOutbox(ctx, m.ID, "b", at(40*time.Second), false), accounts.ErrNotFound)
 		noErr(t, s.RetryOutbox(ctx, m.ID, "a", at(5*time.Minute), "connection refused", false))
 		early, err := s.ClaimOutbox(ctx, "c", at(4*time.Minute), time.Minute, 10)
 		noErr(t, err)
@@ -261,12 +261,12 @@ func testNotifications(t *testing.T, newStore newStoreFunc) {
 		if len(got) != 1 || got[0].Attempts != 2 || got[0].LastError != "connection refused" {
 			t.Fatalf("retry claim = %+v", got)
 		}
-		noErr(t, s.CompleteOutbox(ctx, m.ID, "c", at(6*time.Minute)))
-		wantErr(t, s.CompleteOutbox(ctx, m.ID, "c", at(6*time.Minute)), accounts.ErrNotFound)
+		noErr(t, s.CompleteOutbox(ctx, m.ID, "c", at(6*time.Minute), false))
+		wantErr(t, s.CompleteOutbox(ctx, m.ID, "c", at(6*time.Minute), false), accounts.ErrNotFound)
 		list, err := s.ListOutbox(ctx, accounts.ChannelEmail, 10)
 		noErr(t, err)
-		if len(list) != 1 || list[0].SentAt == nil {
-			t.Fatalf("ListOutbox = %+v, want the sent message", list)
+		if len(list) != 1 || list[0].SentAt == nil || list[0].Body != m.Body {
+			t.Fatalf("ListOutbox = %+v, want the sent message with its body", list)
 		}
 		none, _ = s.ClaimOutbox(ctx, "d", at(time.Hour), time.Minute, 10)
 		if len(none) != 0 {
@@ -321,7 +321,7 @@ func testNotifications(t *testing.T, newStore newStoreFunc) {
 					return nil
 				}
 				for _, m := range ms {
-					if err := s.CompleteOutbox(ctx, m.ID, claim, at(time.Minute)); err != nil {
+					if err := s.CompleteOutbox(ctx, m.ID, claim, at(time.Minute), true); err != nil {
 						return err
 					}
 					mu.Lock()
@@ -339,6 +339,13 @@ func testNotifications(t *testing.T, newStore newStoreFunc) {
 		for id, n := range delivered {
 			if n != 1 {
 				t.Errorf("message %s delivered %d times", id, n)
+			}
+		}
+		list, err := s.ListOutbox(ctx, accounts.ChannelEmail, 100)
+		noErr(t, err)
+		for _, m := range list {
+			if m.SentAt == nil || m.Body != "" || m.Subject != "Hello" {
+				t.Errorf("after redacted completion: %+v, want sent, subject kept, body empty", m)
 			}
 		}
 	})

@@ -22,7 +22,7 @@ func newDelivery(cfg config) (accounts.Delivery, error) {
 		}
 		d.Mail = m
 	case cfg.devMailbox():
-		d.Mail = mailer.DevMailbox{}
+		d.Mail, d.KeepBodies = mailer.DevMailbox{}, true
 	}
 	return d, nil
 }

@@ -214,7 +214,11 @@ func TestPasswordResetByMailedLink(t *testing.T) {
 }
 
 func TestVerificationEmailChangeAndUsernameRecoveryByMail(t *testing.T) {
-	srv, mail := startMailServer(t, "sqlite:"+t.TempDir()+"/x.db")
+	eachBackend(t, testVerificationEmailChangeAndUsernameRecovery)
+}
+
+func testVerificationEmailChangeAndUsernameRecovery(t *testing.T, db string) {
+	srv, mail := startMailServer(t, db)
 	c := signedUp(t, srv)
 	first := mail.WaitFor(t, "carol@example.com", "Confirm your email address")
 	anon := newClient(t, srv.url)
@@ -351,6 +355,8 @@ func TestPasswordChangeRevokesOtherSessions(t *testing.T) {
 	srv, mail := startMailServer(t, "sqlite:"+t.TempDir()+"/x.db")
 	c := signedUp(t, srv)
 	other := signIn(t, srv, "correct horse battery")
+	wantProblem(t, c.postJSON("/api/v1/me/reauth", `{"password":"nope"}`), http.StatusUnauthorized, "invalid_credentials")
+	wantStatus(t, c.postJSON("/api/v1/me/reauth", `{"password":"correct horse battery"}`), http.StatusNoContent)
 	wantProblem(t, c.putJSON("/api/v1/me/password", `{"current_password":"nope","new_password":"a fresh new passphrase"}`), http.StatusUnauthorized, "invalid_credentials")
 	wantStatus(t, c.putJSON("/api/v1/me/password", `{"current_password":"correct horse battery","new_password":"a fresh new passphrase"}`), http.StatusNoContent)
 	wantStatus(t, c.get("/api/v1/me"), http.StatusOK)
@@ -497,3 +503,35 @@ func TestDevMailboxShowsMailWithClickableLinks(t *testing.T) {
 }
 
 func base64Std(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
+func TestTwoReplicasDeliverEachMailOnce(t *testing.T) {
+	eachBackend(t, func(t *testing.T, db string) {
+		smtpSrv := mailtest.Start(t)
+		flags := []string{"--smtp-url", smtpSrv.URL(), "--mail-from", "no-reply@example.com", "--outbox-interval", "20ms"}
+		a, b := startServer(t, db, flags...), startServer(t, db, flags...)
+		for i := range 12 {
+			srv := a
+			if i%2 == 1 {
+				srv = b
+			}
+			body := fmt.Sprintf(`{"username":"user%d","email":"user%d@example.com","password":"correct horse battery"}`, i, i)
+			wantStatus(t, newClient(t, srv.url).postJSON("/api/v1/signup", body), http.StatusCreated)
+		}
+		for i := range 12 {
+			smtpSrv.WaitFor(t, fmt.Sprintf("user%d@example.com", i), "Confirm your email address")
+		}
+		time.Sleep(300 * time.Millisecond) // time for a duplicate to show up
+		seen := map[string]int{}
+		for _, m := range smtpSrv.Messages() {
+			seen[m.To[0]]++
+		}
+		if len(seen) != 12 {
+			t.Fatalf("mail reached %d addresses, want 12", len(seen))
+		}
+		for to, n := range seen {
+			if n != 1 {
+				t.Errorf("%s got %d copies", to, n)
+			}
+		}
+	})
+}
