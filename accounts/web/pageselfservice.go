@@ -10,14 +10,6 @@ import (
 	"github.com/idbridge/idbridge/policy"
 )
 
-// pageEdit is the policy's say on a self-service edit of field, asked by
-// the service inside its transaction.
-func pageEdit(field policy.Field) accounts.EditCheck {
-	return func(u accounts.User, teams []accounts.Team) error {
-		return policy.SelfServiceEdit(policy.EditFacts{User: u, Teams: teams, Field: field}).Err()
-	}
-}
-
 // locks says, for each of password and email, why the person cannot
 // change it here ("" when they can), as the policy decides.
 func (p *Pages) locks(c *gin.Context, u accounts.User) (password, email string, err error) {
@@ -38,7 +30,7 @@ func (p *Pages) locks(c *gin.Context, u accounts.User) (password, email string, 
 // ChangePassword handles POST /settings/password.
 func (p *Pages) ChangePassword(c *gin.Context) {
 	err := p.svc.ChangePassword(c.Request.Context(), caller(c), c.PostForm("current_password"), c.PostForm("new_password"),
-		pageEdit(policy.FieldPassword))
+		EditCheck(policy.FieldPassword))
 	if err != nil {
 		p.accountError(c, err, func(s *SecuritySection, msg string) { s.PasswordError = msg })
 		return
@@ -64,7 +56,7 @@ func (p *Pages) ChangeEmail(c *gin.Context) {
 	}
 	cl := caller(c)
 	cl.Session = sess
-	if err := p.svc.RequestEmailChange(ctx, cl, email, pageEdit(policy.FieldEmail)); err != nil {
+	if err := p.svc.RequestEmailChange(ctx, cl, email, EditCheck(policy.FieldEmail)); err != nil {
 		p.accountError(c, err, setErr)
 		return
 	}
@@ -144,7 +136,7 @@ func (p *Pages) emailRequest(c *gin.Context, render func(*gin.Context, int, Emai
 // PasswordReset handles GET and POST /password-reset.
 func (p *Pages) PasswordReset(c *gin.Context) {
 	p.emailRequest(c, p.RenderPasswordResetRequest, func(in accounts.EmailRequest) error {
-		in.Allow = pageEdit(policy.FieldPassword)
+		in.Allow = EditCheck(policy.FieldPassword)
 		return p.svc.RequestPasswordReset(c.Request.Context(), in)
 	}, "If an account has that address, a link to set a new password is on its way. It works once, for one hour.")
 }
@@ -186,7 +178,7 @@ func (p *Pages) NewPasswordForm(c *gin.Context) {
 func (p *Pages) ResetPassword(c *gin.Context) {
 	d := NewPasswordPage{Token: c.PostForm("token")}
 	err := p.svc.ResetPassword(c.Request.Context(), accounts.ResetPasswordInput{
-		Token: d.Token, Password: c.PostForm("password"), IP: c.ClientIP(), Allow: pageEdit(policy.FieldPassword),
+		Token: d.Token, Password: c.PostForm("password"), IP: c.ClientIP(), Allow: EditCheck(policy.FieldPassword),
 	})
 	switch accounts.ErrorCode(err) {
 	case "":
@@ -248,7 +240,7 @@ func (p *Pages) ConfirmEmailChangeForm(c *gin.Context) {
 
 // ConfirmEmailChange handles POST /confirm-email.
 func (p *Pages) ConfirmEmailChange(c *gin.Context) {
-	if _, err := p.svc.ConfirmEmailChange(c.Request.Context(), c.PostForm("token"), pageEdit(policy.FieldEmail)); err != nil {
+	if _, err := p.svc.ConfirmEmailChange(c.Request.Context(), c.PostForm("token"), EditCheck(policy.FieldEmail)); err != nil {
 		p.fail(c, err)
 		return
 	}
