@@ -78,6 +78,7 @@ func runDemo(ctx context.Context, c cli, args []string) error {
 
   Server:          %[3]s
   Health:          %[3]s/healthz
+  Sign in:         %[3]s/signin   (account pages in a browser)
   Sign in (API):   curl -i -c jar -H 'Content-Type: application/json' \
                      -d '{"login":"%[4]s","password":"%[5]s"}' %[3]s/api/v1/signin
   Who am I:        curl -b jar %[3]s/api/v1/me
