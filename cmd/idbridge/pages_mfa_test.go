@@ -50,7 +50,7 @@ func TestTwoFactorPages(t *testing.T) {
 		if strings.Contains(body, "recovery") {
 			t.Fatal("a wrong code shows recovery codes")
 		}
-		r := c.postForm("/settings/2fa/enable", url.Values{"code": {appCode(t, secret, -30*time.Second)}})
+		r := c.postForm("/settings/2fa/enable", url.Values{"code": {appCode(t, secret, 0)}})
 		body = wantPage(t, r, http.StatusOK, "Two-factor authentication is on", "only time they are shown",
 			`download="idbridge-recovery-codes.txt"`, `href="data:text/plain;charset=utf-8;base64,`, "Copy codes")
 		codes := codesOnPage.FindAllStringSubmatch(body, -1)
@@ -71,7 +71,7 @@ func TestTwoFactorPages(t *testing.T) {
 		step2 := url.Values{"mfa_token": {token}, "return_to": {"/settings/notifications"}}
 		step2.Set("code", "123456")
 		wantPage(t, c.postForm("/signin/2fa", step2), http.StatusUnauthorized, "That code is not right")
-		step2.Set("code", appCode(t, secret, 0))
+		step2.Set("code", appCode(t, secret, 30*time.Second)) // this step's code was spent
 		wantRedirect(t, c.postForm("/signin/2fa", step2), "/settings/notifications")
 		wantPage(t, c.get("/settings/notifications"), http.StatusOK, "Two-factor authentication turned on",
 			`Notifications <span class="badge" aria-label="1 unread">1</span>`, "1 unread")
@@ -106,12 +106,25 @@ func TestTwoFactorPages(t *testing.T) {
 		// Turn off needs the password and a code.
 		wantPage(t, c.postForm("/settings/2fa/disable", url.Values{"password": {"correct horse battery"}, "code": {"000000"}}),
 			http.StatusUnauthorized, `id="off-error"`)
-		wantRedirect(t, c.postForm("/settings/2fa/disable", url.Values{"password": {"correct horse battery"}, "code": {appCode(t, secret, 30*time.Second)}}),
-			"/settings/account?done=mfa_disabled")
-		wantPage(t, c.get("/settings/account?done=mfa_disabled"), http.StatusOK, "Two-factor authentication is off.", "Off")
 	})
 }
 
+func TestTurningTwoFactorOff(t *testing.T) {
+	srv := startServer(t, "sqlite:"+t.TempDir()+"/x.db")
+	c := pageClient(t, srv.url)
+	c.postForm("/signup", signUpForm("bob", "bob@example.com"))
+	body := string(c.postForm("/settings/2fa/setup", url.Values{"password": {"correct horse battery"}}).body)
+	secret := secretOnPage.FindStringSubmatch(body)[1]
+	wantPage(t, c.postForm("/settings/2fa/enable", url.Values{"code": {appCode(t, secret, 0)}}), http.StatusOK, "is on")
+
+	off := url.Values{"password": {"not the password"}, "code": {appCode(t, secret, 30*time.Second)}}
+	wantPage(t, c.postForm("/settings/2fa/disable", off), http.StatusUnauthorized, `id="off-error"`, "That password is not right.")
+	off.Set("password", "correct horse battery")
+	wantRedirect(t, c.postForm("/settings/2fa/disable", off), "/settings/account?done=mfa_disabled")
+	wantPage(t, c.get("/settings/account?done=mfa_disabled"), http.StatusOK, "Two-factor authentication is off.", "Off")
+	c.postForm("/signout", nil)
+	wantRedirect(t, c.postForm("/signin", url.Values{"login": {"bob"}, "password": {"correct horse battery"}}), "/settings/account")
+}
 func TestNotificationPreferencesPage(t *testing.T) {
 	eachBackend(t, func(t *testing.T, db string) {
 		srv := startServer(t, db)
@@ -143,7 +156,7 @@ func TestSecondSignInStepEndsAfterFiveWrongCodes(t *testing.T) {
 	c.postForm("/signup", signUpForm("bob", "bob@example.com"))
 	body := string(c.postForm("/settings/2fa/setup", url.Values{"password": {"correct horse battery"}}).body)
 	secret := secretOnPage.FindStringSubmatch(body)[1]
-	wantPage(t, c.postForm("/settings/2fa/enable", url.Values{"code": {appCode(t, secret, -30*time.Second)}}), http.StatusOK, "is on")
+	wantPage(t, c.postForm("/settings/2fa/enable", url.Values{"code": {appCode(t, secret, 0)}}), http.StatusOK, "is on")
 	c.postForm("/signout", nil)
 
 	body = wantPage(t, c.postForm("/signin", url.Values{"login": {"bob"}, "password": {"correct horse battery"}}), http.StatusOK, "Use a recovery code")
