@@ -18,9 +18,9 @@ var (
 )
 
 // appCode is the authenticator app: the code for the step at now+skew.
-// Each step's code is accepted once and only steps after the last used
-// one, so tests walk the server's ±1 step window (previous, current,
-// next) instead of waiting 30 seconds between codes.
+// A step's code is accepted once, and only for a step after the last one
+// used, so a test spends the current step's code and then the next one's
+// (the server accepts ±1 step) instead of waiting 30 seconds.
 func appCode(t *testing.T, secret string, skew time.Duration) string {
 	t.Helper()
 	code, err := totp.GenerateCode(secret, time.Now().Add(skew))
