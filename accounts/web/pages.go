@@ -127,7 +127,7 @@ func setPageHeaders(h http.Header, nonce string) {
 func newNonce() string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b)
-	return base64.RawStdEncoding.EncodeToString(b)
+	return base64.RawURLEncoding.EncodeToString(b) // no "+" or "/" to escape in HTML
 }
 
 // render executes one page into a buffer first, so a template failure
