@@ -36,7 +36,9 @@ func TestEveryPageRendersWithItsOwnNonce(t *testing.T) {
 		}},
 		{"totp setup", func(c *gin.Context) { p.RenderTOTPSetup(c, 200, TOTPSetupPage{Secret: "ABC"}) }},
 		{"recovery codes", func(c *gin.Context) { p.RenderRecoveryCodes(c, 200, RecoveryCodesPage{Codes: []string{"a-b"}}) }},
-		{"sessions", func(c *gin.Context) { p.RenderSessions(c, 200, SessionsPage{Sessions: []SessionRow{{ID: "1", Current: true}, {ID: "2"}}, Others: 1}) }},
+		{"sessions", func(c *gin.Context) {
+			p.RenderSessions(c, 200, SessionsPage{Sessions: []SessionRow{{ID: "1", Current: true}, {ID: "2"}}, Others: 1})
+		}},
 		{"notifications", func(c *gin.Context) { p.RenderNotifications(c, 200, NotificationsPage{}) }},
 		{"re-auth", func(c *gin.Context) { p.RenderReauth(c, 401, ReauthPage{ReturnTo: "//evil"}) }},
 		{"password reset request", func(c *gin.Context) { p.RenderPasswordResetRequest(c, 200, EmailRequestPage{}) }},
