@@ -109,6 +109,9 @@ func (p *Pages) RenderResendVerification(c *gin.Context, status int, d EmailRequ
 func (p *Pages) emailRequest(c *gin.Context, render func(*gin.Context, int, EmailRequestPage), send func(accounts.EmailRequest) error, sent string) {
 	d := EmailRequestPage{Email: strings.TrimSpace(c.PostForm("email"))}
 	if c.Request.Method == http.MethodGet {
+		if _, ok := c.Get(ctxUser); ok {
+			d.Email = CurrentUser(c).Email // the signed-in person's own address
+		}
 		d.Captcha = p.challenge(c)
 		render(c, http.StatusOK, d)
 		return

@@ -30,7 +30,8 @@ func TestEmailedLinksConfirmOnlyWithTheButton(t *testing.T) {
 		if strings.Contains(body, "is confirmed") {
 			t.Fatal("opening the link confirmed the address")
 		}
-		wantPage(t, c.get("/settings/account"), http.StatusOK, "not confirmed", "Send a new link")
+		wantPage(t, c.get("/settings/account"), http.StatusOK, "not confirmed", `<a href="/verify-email/resend">Send a new link</a>`)
+		wantPage(t, c.get("/verify-email/resend"), http.StatusOK, `value="bob@example.com"`)
 		form := url.Values{"token": {tokenOf(t, verify)}}
 		wantRedirect(t, c.postForm("/verify-email", form), "/settings/account?done=email_verified")
 		body = wantPage(t, c.get("/settings/account?done=email_verified"), http.StatusOK, "Your email address is confirmed.")
