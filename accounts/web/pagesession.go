@@ -56,6 +56,7 @@ func (p *Pages) OptionalSession(c *gin.Context) {
 	switch st, err := p.resolve(c); {
 	case err != nil:
 		p.fail(c, err)
+		return
 	case st == endedSession || st == deactivatedUser:
 		p.cookie.clear(c.Writer)
 	}
