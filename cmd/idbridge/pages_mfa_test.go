@@ -83,9 +83,15 @@ func TestTwoFactorPages(t *testing.T) {
 
 		// A recovery code works once.
 		wantRedirect(t, c.postForm("/signout", nil), "/signin?done=signed_out")
+		signIn.Set("keep", "1") // "Keep me signed in" carries through the second step
 		token = mfaTokenOnPage.FindStringSubmatch(string(c.postForm("/signin", signIn).body))[1]
+		signIn.Del("keep")
 		rc := url.Values{"mfa_token": {token}, "recovery_code": {codes[0][1]}}
-		wantRedirect(t, c.postForm("/signin/2fa", rc), "/settings/account")
+		r = c.postForm("/signin/2fa", rc)
+		wantRedirect(t, r, "/settings/account")
+		if ck := sessionCookie(t, r); ck.MaxAge < 30*24*3600 {
+			t.Fatalf("cookie after the second step %+v, want a persistent one", ck)
+		}
 		wantPage(t, c.get("/settings/account"), http.StatusOK, "9 recovery codes left")
 		wantRedirect(t, c.postForm("/signout", nil), "/signin?done=signed_out")
 		token = mfaTokenOnPage.FindStringSubmatch(string(c.postForm("/signin", signIn).body))[1]
