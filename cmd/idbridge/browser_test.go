@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,6 +97,43 @@ func wantText(t *testing.T, ctx context.Context, says ...string) {
 	for _, s := range says {
 		if !strings.Contains(text, s) {
 			t.Fatalf("page does not say %q:\n%s", s, text)
+		}
+	}
+}
+
+// watchConsole collects what the pages write to the browser console;
+// the returned func stops watching and fails the test on any uncaught
+// script error or Content-Security-Policy violation.
+func watchConsole(t *testing.T, ctx context.Context) (check func()) {
+	t.Helper()
+	watchCtx, stop := context.WithCancel(ctx)
+	msgs := chromedp.Console(watchCtx)
+	var (
+		mu   sync.Mutex // guards bad
+		bad  []string
+		done = make(chan struct{})
+	)
+	go func() {
+		defer close(done)
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			if m.IsException() || m.Source == "security" || strings.Contains(m.Text, "Content Security Policy") {
+				mu.Lock()
+				bad = append(bad, m.String())
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() {
+		t.Helper()
+		stop()
+		<-done
+		mu.Lock()
+		defer mu.Unlock()
+		if len(bad) > 0 {
+			t.Fatalf("the pages wrote errors to the console:\n%s", strings.Join(bad, "\n"))
 		}
 	}
 }

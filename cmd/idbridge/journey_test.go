@@ -23,6 +23,7 @@ func TestBrowserAccountJourney(t *testing.T) {
 	// Mail goes to an SMTP server in this process.
 	srv, mail := startMailServer(t, db, "--captcha", "on")
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	checkConsole := watchConsole(t, ctx) // no script error, no CSP violation
 	const password = "correct horse battery"
 
 	browse(t, ctx, "sign up",
@@ -142,5 +143,6 @@ func TestBrowserAccountJourney(t *testing.T) {
 	}
 	screenshot(t, ctx, "settings-notifications")
 
+	checkConsole()
 	t.Logf("journey took %s", time.Since(start).Round(time.Millisecond))
 }
