@@ -30,6 +30,21 @@ const (
 	CodeGroupNameTaken     Code = "group_name_taken"
 	CodeManagedElsewhere   Code = "managed_by_other_team"
 	CodeInvalidFilter      Code = "invalid_filter"
+	// CodeReauthRequired: a sensitive action needs a recent sign-in or
+	// password check.
+	CodeReauthRequired Code = "reauth_required"
+	// CodeMFAAttemptEnded: the second sign-in step ended (too many wrong
+	// codes, expired or used); sign in again.
+	CodeMFAAttemptEnded Code = "mfa_attempt_ended"
+	// CodeInvalidCode: a wrong, reused or expired TOTP or recovery code.
+	CodeInvalidCode Code = "invalid_code"
+	// CodeInvalidToken: an emailed link that is unknown, used or expired.
+	CodeInvalidToken Code = "invalid_token"
+	// CodeCaptchaFailed: the proof-of-work solution is missing, wrong,
+	// expired or spent.
+	CodeCaptchaFailed Code = "captcha_failed"
+	// CodeForbidden: the caller may not do this (e.g. not a team admin).
+	CodeForbidden Code = "forbidden"
 )
 
 // Error is a domain error: a stable Code and a Message that is safe to show

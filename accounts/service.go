@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/netip"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,6 +31,13 @@ type Service struct {
 	// Argon2Params.MemoryKiB of memory, so a burst of sign-ins must queue
 	// rather than exhaust the machine.
 	hashSlots chan struct{}
+	sealer    Sealer
+	issuer    string
+	baseURL   string
+	// reauthWindow is how long after sign-in or a password check a session
+	// may do sensitive things.
+	reauthWindow time.Duration
+	outbox       OutboxConfig
 }
 
 // ServiceParams configures a Service. Zero fields take the defaults.
@@ -43,6 +51,19 @@ type ServiceParams struct {
 	RateLimits     RateLimits       // default DefaultRateLimits()
 	// MaxConcurrentHashes bounds argon2 work in flight (default 2 per CPU).
 	MaxConcurrentHashes int
+	// Sealer encrypts TOTP secrets and webhook URLs at rest; required for
+	// two-factor authentication and Slack.
+	Sealer Sealer
+	// Issuer names the service in authenticator apps (default "idbridge").
+	Issuer string
+	// BaseURL is the public URL links in emails start with (never taken
+	// from a request's Host header).
+	BaseURL string
+	// ReauthWindow is how recent a sign-in or password check must be for
+	// sensitive actions (default DefaultReauthWindow).
+	ReauthWindow time.Duration
+	// Outbox tunes delivery retries (default DefaultOutboxConfig()).
+	Outbox OutboxConfig
 }
 
 // NewService builds a Service from p.
@@ -53,6 +74,17 @@ func NewService(p ServiceParams) (*Service, error) {
 	s := &Service{
 		store: p.Store, now: p.Now, random: p.Random, argon2: p.Argon2,
 		passwords: p.PasswordPolicy, sessions: p.Sessions, limits: p.RateLimits,
+		sealer: p.Sealer, issuer: p.Issuer, baseURL: strings.TrimRight(p.BaseURL, "/"),
+		reauthWindow: p.ReauthWindow, outbox: p.Outbox,
+	}
+	if s.issuer == "" {
+		s.issuer = "idbridge"
+	}
+	if s.reauthWindow <= 0 {
+		s.reauthWindow = DefaultReauthWindow
+	}
+	if s.outbox == (OutboxConfig{}) {
+		s.outbox = DefaultOutboxConfig()
 	}
 	if s.now == nil {
 		s.now = time.Now

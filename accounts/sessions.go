@@ -52,20 +52,12 @@ type StartSessionInput struct {
 // caller ever sees. Lifetimes come from the profile, shortened by any team
 // of the user that sets stricter ones.
 func (s *Service) StartSession(ctx context.Context, in StartSessionInput) (string, Session, error) {
-	token, hash, err := newSecret(s.random, "")
+	token, sess, err := s.newSession(in)
 	if err != nil {
 		return "", Session{}, err
-	}
-	id, err := newID()
-	if err != nil {
-		return "", Session{}, err
-	}
-	now := s.Now()
-	sess := Session{
-		ID: id, UserID: in.UserID, TokenHash: hash, CreatedAt: now, LastSeenAt: now,
-		Persistent: in.Persistent, UserAgent: cleanText(in.UserAgent, 512), IP: cleanText(in.IP, 64), AuthMethod: in.AuthMethod,
 	}
 	err = s.store.InTx(ctx, func(tx Tx) error {
+		now := s.Now()
 		// Locked so that a concurrent deactivation or password change either
 		// sees this session (and revokes it) or happens-before this check.
 		u, err := tx.LockUser(ctx, in.UserID)
@@ -84,11 +76,6 @@ func (s *Service) StartSession(ctx context.Context, in StartSessionInput) (strin
 				return ErrInvalidCredentials
 			}
 		}
-		p, err := s.profile(ctx, tx, in.UserID, in.Persistent)
-		if err != nil {
-			return err
-		}
-		sess.IdleExpiresAt, sess.AbsExpiresAt = now.Add(p.Idle), now.Add(p.Absolute)
 		if in.PreviousToken != "" {
 			if old, err := tx.GetSessionByTokenHash(ctx, HashToken(in.PreviousToken)); err == nil && old.RevokedAt == nil {
 				if err := tx.RevokeSession(ctx, old.UserID, old.ID, "rotated", now); err != nil && ErrorCode(err) != CodeNotFound {
@@ -96,16 +83,57 @@ func (s *Service) StartSession(ctx context.Context, in StartSessionInput) (strin
 				}
 			}
 		}
-		if err := tx.CreateSession(ctx, &sess); err != nil {
+		all, same, err := tx.CountSessions(ctx, in.UserID, sess.UserAgent)
+		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, Actor{Kind: ActorUser, ID: in.UserID, IP: sess.IP}, "", "session.start", sess.ID,
-			map[string]string{"method": in.AuthMethod, "persistent": boolString(in.Persistent)})
+		if err := s.createSession(ctx, tx, &sess, now); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, Actor{Kind: ActorUser, ID: in.UserID, IP: sess.IP}, "", "session.start", sess.ID,
+			map[string]string{"method": in.AuthMethod, "persistent": boolString(in.Persistent)}); err != nil {
+			return err
+		}
+		if all > 0 && same == 0 {
+			return s.notify(ctx, tx, u, securityNotice("New sign-in to your account",
+				"Your account was signed in to from a new device: "+DescribeDevice(sess.UserAgent)+" at "+sess.IP+
+					". If this was not you, change your password and sign out every session."))
+		}
+		return nil
 	})
 	if err != nil {
 		return "", Session{}, err
 	}
 	return token, sess, nil
+}
+
+// newSession builds a session for in with a fresh token; createSession
+// stores it.
+func (s *Service) newSession(in StartSessionInput) (string, Session, error) {
+	token, hash, err := newSecret(s.random, "")
+	if err != nil {
+		return "", Session{}, err
+	}
+	id, err := newID()
+	if err != nil {
+		return "", Session{}, err
+	}
+	return token, Session{
+		ID: id, UserID: in.UserID, TokenHash: hash, Persistent: in.Persistent,
+		UserAgent: cleanText(in.UserAgent, 512), IP: cleanText(in.IP, 64), AuthMethod: in.AuthMethod,
+	}, nil
+}
+
+// createSession stamps sess with now and the user's lifetimes and inserts
+// it inside tx.
+func (s *Service) createSession(ctx context.Context, tx Tx, sess *Session, now time.Time) error {
+	p, err := s.profile(ctx, tx, sess.UserID, sess.Persistent)
+	if err != nil {
+		return err
+	}
+	sess.CreatedAt, sess.LastSeenAt = now, now
+	sess.IdleExpiresAt, sess.AbsExpiresAt = now.Add(p.Idle), now.Add(p.Absolute)
+	return tx.CreateSession(ctx, sess)
 }
 
 // profile returns the session lifetimes for a user: the server profile,
@@ -204,7 +232,10 @@ func (s *Service) RevokeSession(ctx context.Context, actor Actor, userID, sessio
 		if err := tx.RevokeSession(ctx, userID, sessionID, "revoked_by_user", s.Now()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, actor, "", "session.revoke", sessionID, nil)
+		if err := s.audit(ctx, tx, actor, "", "session.revoke", sessionID, nil); err != nil {
+			return err
+		}
+		return s.notifyRevoked(ctx, tx, userID, 1)
 	})
 }
 
@@ -217,9 +248,28 @@ func (s *Service) RevokeOtherSessions(ctx context.Context, actor Actor, userID, 
 		if n, err = tx.RevokeSessions(ctx, userID, exceptID, "revoked_by_user", s.Now()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, actor, "", "session.revoke_all", userID, map[string]string{"count": itoa(n)})
+		if err := s.audit(ctx, tx, actor, "", "session.revoke_all", userID, map[string]string{"count": itoa(n)}); err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		return s.notifyRevoked(ctx, tx, userID, n)
 	})
 	return n, err
+}
+
+// notifyRevoked tells the user that n of their sessions were signed out.
+func (s *Service) notifyRevoked(ctx context.Context, tx Tx, userID string, n int) error {
+	u, err := tx.GetUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	what := "A session of your account was signed out."
+	if n > 1 {
+		what = itoa(n) + " sessions of your account were signed out."
+	}
+	return s.notify(ctx, tx, u, securityNotice("Sessions signed out", what+" If this was not you, change your password."))
 }
 
 // cleanText makes client-supplied header text storable: valid UTF-8, no

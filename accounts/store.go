@@ -264,6 +264,84 @@ type Tx interface {
 	// ordered by DisplayName byte-wise, then id.
 	ListUserSCIMGroups(ctx context.Context, teamID, userID string) ([]SCIMGroup, error)
 
+	// ReauthenticateSession records that the session's holder proved who
+	// they are again at at. ErrNotFound for an unknown or revoked session.
+	ReauthenticateSession(ctx context.Context, sessionID string, at time.Time) error
+	// CountSessions returns how many sessions (any state) the user has had,
+	// and how many of them came from userAgent.
+	CountSessions(ctx context.Context, userID, userAgent string) (all, withAgent int, err error)
+
+	// GetToken returns the unused, unexpired token with that purpose and
+	// hash without using it up; ErrNotFound otherwise.
+	GetToken(ctx context.Context, purpose TokenPurpose, hash []byte, now time.Time) (OneTimeToken, error)
+	// RetireTokens marks every unused token of the user with one of the
+	// purposes used at at and returns how many it retired.
+	RetireTokens(ctx context.Context, userID string, purposes []TokenPurpose, at time.Time) (int, error)
+
+	// PutTOTP inserts or replaces the user's TOTP credential.
+	PutTOTP(ctx context.Context, c TOTPCredential) error
+	// GetTOTP returns the user's TOTP credential, enabled or pending.
+	GetTOTP(ctx context.Context, userID string) (TOTPCredential, error)
+	// DeleteTOTP removes the user's TOTP credential; ErrNotFound when none.
+	DeleteTOTP(ctx context.Context, userID string) error
+	// UseTOTPStep records that a code for step was accepted: it sets
+	// LastStep to step when the credential is enabled and LastStep < step,
+	// in one statement, so under concurrent calls for one step exactly one
+	// succeeds. Otherwise (replay, no enabled credential) ErrNotFound.
+	UseTOTPStep(ctx context.Context, userID string, step int64) error
+	// ReplaceRecoveryCodes deletes the user's recovery codes and stores
+	// hashes (SHA-256 of each code) as the new, unused set.
+	ReplaceRecoveryCodes(ctx context.Context, userID string, hashes [][]byte, at time.Time) error
+	// UseRecoveryCode marks the user's unused code with that hash used at
+	// at. Under concurrent calls exactly one succeeds; the others, and an
+	// unknown or used code, get ErrNotFound.
+	UseRecoveryCode(ctx context.Context, userID string, hash []byte, at time.Time) error
+	// CountRecoveryCodes returns how many unused recovery codes the user has.
+	CountRecoveryCodes(ctx context.Context, userID string) (int, error)
+
+	// GetNotificationPrefs returns the preferences the user has saved (the
+	// Service fills in defaults for the rest), ordered by category, channel.
+	GetNotificationPrefs(ctx context.Context, userID string) ([]NotificationPref, error)
+	// SetNotificationPrefs inserts or replaces each of prefs.
+	SetNotificationPrefs(ctx context.Context, userID string, prefs []NotificationPref, at time.Time) error
+	// CreateNotification inserts n into the user's inbox.
+	CreateNotification(ctx context.Context, n *Notification) error
+	// ListNotifications returns up to limit of the user's notifications,
+	// newest first.
+	ListNotifications(ctx context.Context, userID string, limit int) ([]Notification, error)
+	// CountUnreadNotifications returns how many of the user's notifications
+	// are unread.
+	CountUnreadNotifications(ctx context.Context, userID string) (int, error)
+	// MarkNotificationsRead marks every unread notification of the user read
+	// at at and returns how many it marked.
+	MarkNotificationsRead(ctx context.Context, userID string, at time.Time) (int, error)
+
+	// EnqueueOutbox inserts m, due at m.NextAttemptAt.
+	EnqueueOutbox(ctx context.Context, m *OutboxMessage) error
+	// ClaimOutbox leases up to limit due messages (not sent, not failed,
+	// NextAttemptAt <= now, no live lease) to claimID until now+lease,
+	// counting an attempt on each, and returns them oldest due first.
+	// Concurrent claimers never get the same message while its lease lasts.
+	ClaimOutbox(ctx context.Context, claimID string, now time.Time, lease time.Duration, limit int) ([]OutboxMessage, error)
+	// CompleteOutbox marks a message the caller still holds the claim on
+	// sent and, with redact, empties its body (emailed links are secrets).
+	// ErrNotFound when the claim was lost.
+	CompleteOutbox(ctx context.Context, id, claimID string, at time.Time, redact bool) error
+	// RetryOutbox releases a claimed message for another attempt at next,
+	// or, with failed set, gives up on it at next. ErrNotFound when the
+	// claim was lost.
+	RetryOutbox(ctx context.Context, id, claimID string, next time.Time, lastError string, failed bool) error
+	// ListOutbox returns up to limit messages of a channel, newest first.
+	ListOutbox(ctx context.Context, channel NotificationChannel, limit int) ([]OutboxMessage, error)
+	// PutSlackWebhook inserts or replaces a team's webhook.
+	PutSlackWebhook(ctx context.Context, w SlackWebhook) error
+	// GetSlackWebhook returns a team's webhook; ErrNotFound when none.
+	GetSlackWebhook(ctx context.Context, teamID string) (SlackWebhook, error)
+
+	// UseCaptchaSolution records a spent proof-of-work solution (key is its
+	// digest) until expires. ErrConflict when it was spent already.
+	UseCaptchaSolution(ctx context.Context, key []byte, expires time.Time) error
+
 	// HitRateLimit adds one to the counter named key for the fixed window
 	// starting at windowStart and returns the count after the increment.
 	// Atomic across replicas: concurrent hits are all counted.
@@ -271,7 +349,9 @@ type Tx interface {
 
 	// PurgeExpired deletes what can never be used again: sessions revoked or
 	// expired before cutoff, one-time tokens used or expired before cutoff,
-	// and rate-limit windows that started before cutoff. Returns how many
+	// rate-limit windows that started before cutoff, captcha solutions that
+	// expired before cutoff and outbox messages sent or failed before
+	// cutoff. Returns how many
 	// rows it deleted in all.
 	PurgeExpired(ctx context.Context, cutoff time.Time) (int, error)
 }

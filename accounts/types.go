@@ -136,8 +136,11 @@ type Session struct {
 	UserAgent     string
 	IP            string
 	AuthMethod    string // "password", "password+totp", "sso:<connection>", …
-	RevokedAt     *time.Time
-	RevokedReason string
+	// ReauthenticatedAt is when the holder last proved who they are again
+	// (password or code) after sign-in; nil when never.
+	ReauthenticatedAt *time.Time
+	RevokedAt         *time.Time
+	RevokedReason     string
 }
 
 // Live reports whether the session may still be used at now.

@@ -15,7 +15,8 @@ type SignUpInput struct {
 }
 
 // SignUp creates an account that belongs to no team. The email address is
-// unverified until the person follows the link sent to it. Returns a
+// unverified until the person follows the link emailed to it (in the same
+// transaction, through the outbox). Returns a
 // CodeInvalid or CodeWeakPassword error naming the field, ErrUsernameTaken,
 // ErrEmailTaken, or CodeRateLimited.
 func (s *Service) SignUp(ctx context.Context, in SignUpInput) (User, error) {
@@ -39,6 +40,9 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (User, error) {
 			return err
 		}
 		if err := tx.SetPasswordHash(ctx, u.ID, hash, u.CreatedAt); err != nil {
+			return err
+		}
+		if err := s.sendVerification(ctx, tx, u); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, Actor{Kind: ActorUser, ID: u.ID, IP: in.IP}, "", "user.signup", u.ID, nil)
@@ -289,6 +293,9 @@ func (s *Service) SetPassword(ctx context.Context, actor Actor, userID, password
 		}
 		n, err := tx.RevokeSessions(ctx, userID, "", "password_changed", now)
 		if err != nil {
+			return err
+		}
+		if _, err := tx.RetireTokens(ctx, userID, retiredOnPasswordChange, now); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, actor, u.ManagedByTeamID, "user.password_set", userID, map[string]string{"sessions_revoked": itoa(n)})

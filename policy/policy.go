@@ -98,3 +98,40 @@ func UseSession(f SessionFacts) Decision {
 	}
 	return Allowed()
 }
+
+// Field is a part of an account its owner might edit.
+type Field string
+
+const (
+	FieldEmail    Field = "email"
+	FieldName     Field = "name"
+	FieldPassword Field = "password"
+)
+
+// EditFacts is what a self-service edit decision needs.
+type EditFacts struct {
+	User  accounts.User
+	Teams []accounts.Team // the teams the user belongs to
+	Field Field
+}
+
+// SelfServiceEdit decides whether a person may change a field of their own
+// account. A team's identity provider owns the email, name and password of
+// the accounts it provisioned; a member of an Enterprise team that requires
+// SSO has no password of ours to change.
+func SelfServiceEdit(f EditFacts) Decision {
+	if f.User.ManagedByTeamID != "" {
+		switch f.Field {
+		case FieldEmail, FieldName, FieldPassword:
+			return Refuse(ManagedByIdP)
+		}
+	}
+	if f.Field == FieldPassword {
+		for _, t := range f.Teams {
+			if t.Plan == accounts.PlanEnterprise && t.Settings.SSORequired {
+				return Refuse(EnterprisePassword)
+			}
+		}
+	}
+	return Allowed()
+}

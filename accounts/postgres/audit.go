@@ -93,8 +93,15 @@ func (q queries) PurgeExpired(ctx context.Context, cutoff time.Time) (int, error
 		), r AS (
 			DELETE FROM rate_limits WHERE window_start < $1
 			RETURNING 1
+		), c AS (
+			DELETE FROM captcha_solutions WHERE expires_at < $1
+			RETURNING 1
+		), o AS (
+			DELETE FROM outbox WHERE sent_at < $1 OR failed_at < $1
+			RETURNING 1
 		)
-		SELECT (SELECT count(*) FROM s) + (SELECT count(*) FROM t) + (SELECT count(*) FROM r)`,
+		SELECT (SELECT count(*) FROM s) + (SELECT count(*) FROM t) + (SELECT count(*) FROM r)
+			+ (SELECT count(*) FROM c) + (SELECT count(*) FROM o)`,
 		micro(cutoff)).Scan(&n)
 	if err != nil {
 		return 0, fail("purge expired", err)

@@ -8,32 +8,32 @@ import (
 )
 
 const sessionCols = `id, user_id, token_hash, created_at, last_seen_at, idle_expires_at, abs_expires_at,
-	persistent, user_agent, ip, auth_method, revoked_at, revoked_reason`
+	persistent, user_agent, ip, auth_method, revoked_at, revoked_reason, reauthenticated_at`
 
 func scanSession(row scanner) (accounts.Session, error) {
 	var s accounts.Session
 	if err := row.Scan(&s.ID, &s.UserID, &s.TokenHash, &s.CreatedAt, &s.LastSeenAt, &s.IdleExpiresAt,
-		&s.AbsExpiresAt, &s.Persistent, &s.UserAgent, &s.IP, &s.AuthMethod, &s.RevokedAt, &s.RevokedReason); err != nil {
+		&s.AbsExpiresAt, &s.Persistent, &s.UserAgent, &s.IP, &s.AuthMethod, &s.RevokedAt, &s.RevokedReason, &s.ReauthenticatedAt); err != nil {
 		return accounts.Session{}, err
 	}
 	s.CreatedAt, s.LastSeenAt = s.CreatedAt.UTC(), s.LastSeenAt.UTC()
 	s.IdleExpiresAt, s.AbsExpiresAt = s.IdleExpiresAt.UTC(), s.AbsExpiresAt.UTC()
-	s.RevokedAt = utcPtr(s.RevokedAt)
+	s.RevokedAt, s.ReauthenticatedAt = utcPtr(s.RevokedAt), utcPtr(s.ReauthenticatedAt)
 	return s, nil
 }
 
 func (q queries) CreateSession(ctx context.Context, s *accounts.Session) error {
 	s.CreatedAt, s.LastSeenAt = micro(s.CreatedAt), micro(s.LastSeenAt)
 	s.IdleExpiresAt, s.AbsExpiresAt = micro(s.IdleExpiresAt), micro(s.AbsExpiresAt)
-	s.RevokedAt = microPtr(s.RevokedAt)
+	s.RevokedAt, s.ReauthenticatedAt = microPtr(s.RevokedAt), microPtr(s.ReauthenticatedAt)
 	// A plain INSERT: sign-in is a hot path, an unknown user is a caller bug
 	// (fail maps it to ErrNotFound) and a duplicate 256-bit token hash does
 	// not happen.
 	_, err := q.db.Exec(ctx, `
 		INSERT INTO sessions (`+sessionCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		s.ID, s.UserID, s.TokenHash, s.CreatedAt, s.LastSeenAt, s.IdleExpiresAt, s.AbsExpiresAt,
-		s.Persistent, s.UserAgent, s.IP, s.AuthMethod, s.RevokedAt, s.RevokedReason)
+		s.Persistent, s.UserAgent, s.IP, s.AuthMethod, s.RevokedAt, s.RevokedReason, s.ReauthenticatedAt)
 	if err != nil {
 		return fail("create session", err)
 	}

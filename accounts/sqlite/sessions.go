@@ -8,13 +8,13 @@ import (
 )
 
 const sessionCols = `id, user_id, token_hash, created_at, last_seen_at, idle_expires_at, abs_expires_at,
-	persistent, user_agent, ip, auth_method, revoked_at, revoked_reason`
+	persistent, user_agent, ip, auth_method, revoked_at, revoked_reason, reauthenticated_at`
 
 func scanSession(row scanner) (accounts.Session, error) {
 	var s accounts.Session
 	if err := row.Scan(&s.ID, &s.UserID, &s.TokenHash, timeCol{&s.CreatedAt}, timeCol{&s.LastSeenAt},
 		timeCol{&s.IdleExpiresAt}, timeCol{&s.AbsExpiresAt}, &s.Persistent, &s.UserAgent, &s.IP,
-		&s.AuthMethod, nullTimeCol{&s.RevokedAt}, &s.RevokedReason); err != nil {
+		&s.AuthMethod, nullTimeCol{&s.RevokedAt}, &s.RevokedReason, nullTimeCol{&s.ReauthenticatedAt}); err != nil {
 		return accounts.Session{}, err
 	}
 	return s, nil
@@ -23,13 +23,13 @@ func scanSession(row scanner) (accounts.Session, error) {
 func (q queries) CreateSession(ctx context.Context, s *accounts.Session) error {
 	s.CreatedAt, s.LastSeenAt = micro(s.CreatedAt), micro(s.LastSeenAt)
 	s.IdleExpiresAt, s.AbsExpiresAt = micro(s.IdleExpiresAt), micro(s.AbsExpiresAt)
-	s.RevokedAt = microPtr(s.RevokedAt)
+	s.RevokedAt, s.ReauthenticatedAt = microPtr(s.RevokedAt), microPtr(s.ReauthenticatedAt)
 	_, err := q.db.ExecContext(ctx, `
 		INSERT INTO sessions (`+sessionCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		s.ID, s.UserID, s.TokenHash, unixMicro(s.CreatedAt), unixMicro(s.LastSeenAt),
 		unixMicro(s.IdleExpiresAt), unixMicro(s.AbsExpiresAt), s.Persistent, s.UserAgent, s.IP,
-		s.AuthMethod, nullUnixMicro(s.RevokedAt), s.RevokedReason)
+		s.AuthMethod, nullUnixMicro(s.RevokedAt), s.RevokedReason, nullUnixMicro(s.ReauthenticatedAt))
 	if err != nil {
 		return fail("create session", err)
 	}

@@ -34,6 +34,8 @@ func Run(t *testing.T, newStore func(t *testing.T) accounts.Store) {
 		{"SCIM fast updates", testSCIMApplyUpdate},
 		{"audit", testAudit},
 		{"rate limits", testRateLimits},
+		{"security", testSecurity},
+		{"notifications", testNotifications},
 		{"purge", testPurge},
 		{"transactions", testTransactions},
 		{"concurrency", testConcurrency},

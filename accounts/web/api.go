@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -27,9 +28,11 @@ func (sc SessionCookie) Name() string {
 
 // API serves /api/v1.
 type API struct {
-	svc    *accounts.Service
-	log    *slog.Logger
-	cookie SessionCookie
+	svc          *accounts.Service
+	log          *slog.Logger
+	cookie       SessionCookie
+	captcha      *Captcha
+	checkWebhook func(string) error
 }
 
 // APIParams are an API's dependencies.
@@ -37,11 +40,24 @@ type APIParams struct {
 	Service *accounts.Service
 	Logger  *slog.Logger
 	Cookie  SessionCookie
+	// Captcha guards sign-up and the requests that send email; nil means
+	// no check.
+	Captcha *Captcha
+	// CheckWebhookURL vets a Slack webhook URL before it is stored (https,
+	// public host); nil accepts none.
+	CheckWebhookURL func(string) error
 }
 
 // NewAPI builds the JSON API handlers.
 func NewAPI(p APIParams) *API {
-	return &API{svc: p.Service, log: p.Logger, cookie: p.Cookie}
+	a := &API{svc: p.Service, log: p.Logger, cookie: p.Cookie, captcha: p.Captcha, checkWebhook: p.CheckWebhookURL}
+	if a.captcha == nil {
+		a.captcha = NewCaptcha(CaptchaParams{Service: p.Service})
+	}
+	if a.checkWebhook == nil {
+		a.checkWebhook = func(string) error { return errors.New("webhooks are not configured") }
+	}
+	return a
 }
 
 // UserJSON is how the API shows an account.
@@ -81,12 +97,17 @@ type signUpRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
 	Name     string `json:"name"`
+	Altcha   string `json:"altcha"`
 }
 
 // SignUp handles POST /api/v1/signup: 201 with the new account.
 func (a *API) SignUp(c *gin.Context) {
 	var req signUpRequest
 	if err := decodeJSON(c, &req); err != nil {
+		WriteProblem(c, a.log, err)
+		return
+	}
+	if err := a.captcha.Verify(c.Request.Context(), req.Altcha); err != nil {
 		WriteProblem(c, a.log, err)
 		return
 	}
@@ -121,7 +142,10 @@ type signInResponse struct {
 }
 
 // SignIn handles POST /api/v1/signin: 200 with the account and a fresh
-// session cookie (any previous session of this browser is revoked).
+// session cookie (any previous session of this browser is revoked). When
+// the account has two-factor authentication on, 200 with
+// {"mfa_required": true, "mfa_token": "…"} and no session: the client
+// finishes at POST /api/v1/signin/mfa.
 func (a *API) SignIn(c *gin.Context) {
 	var req signInRequest
 	if err := decodeJSON(c, &req); err != nil {
@@ -152,15 +176,41 @@ func (a *API) SignIn(c *gin.Context) {
 		WriteProblem(c, a.log, err)
 		return
 	}
-	previous, _ := c.Cookie(a.cookie.Name())
-	token, sess, err := a.svc.StartSession(ctx, accounts.StartSessionInput{
+	start := accounts.StartSessionInput{
 		UserID: u.ID, Persistent: req.KeepSignedIn, UserAgent: c.Request.UserAgent(), IP: c.ClientIP(),
-		AuthMethod: "password", PreviousToken: previous, PasswordHash: auth.PasswordHash,
-	})
+		AuthMethod: "password", PasswordHash: auth.PasswordHash,
+	}
+	mfa, err := a.svc.MFAEnabled(ctx, u.ID)
 	if err != nil {
 		WriteProblem(c, a.log, err)
 		return
 	}
+	c.Header("Cache-Control", "no-store")
+	if mfa {
+		token, err := a.svc.StartMFA(ctx, start)
+		if err != nil {
+			WriteProblem(c, a.log, err)
+			return
+		}
+		c.JSON(http.StatusOK, mfaRequired{MFARequired: true, MFAToken: token})
+		return
+	}
+	start.PreviousToken, _ = c.Cookie(a.cookie.Name())
+	token, sess, err := a.svc.StartSession(ctx, start)
+	if err != nil {
+		WriteProblem(c, a.log, err)
+		return
+	}
+	a.signedIn(c, token, sess, u, memberTeams)
+}
+
+type mfaRequired struct {
+	MFARequired bool   `json:"mfa_required"`
+	MFAToken    string `json:"mfa_token"`
+}
+
+// signedIn sets the session cookie and answers with the account.
+func (a *API) signedIn(c *gin.Context, token string, sess accounts.Session, u accounts.User, memberTeams []accounts.MemberTeam) {
 	a.setSessionCookie(c, token, sess)
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, signInResponse{

@@ -35,12 +35,13 @@ const (
 // statusOf maps a code to its HTTP status.
 func statusOf(code accounts.Code) int {
 	switch code {
-	case accounts.CodeInvalid, accounts.CodeWeakPassword, codeMalformed:
+	case accounts.CodeInvalid, accounts.CodeWeakPassword, codeMalformed, accounts.CodeInvalidToken, accounts.CodeCaptchaFailed:
 		return http.StatusBadRequest
-	case accounts.CodeInvalidCredentials, accounts.CodeUnauthenticated, accounts.CodeSessionExpired:
+	case accounts.CodeInvalidCredentials, accounts.CodeUnauthenticated, accounts.CodeSessionExpired,
+		accounts.CodeInvalidCode, accounts.CodeMFAAttemptEnded:
 		return http.StatusUnauthorized
 	case accounts.CodeAccountDeactivated, accounts.Code(policy.SSORequired), accounts.Code(policy.ManagedByIdP),
-		accounts.Code(policy.EnterprisePassword):
+		accounts.Code(policy.EnterprisePassword), accounts.CodeReauthRequired, accounts.CodeForbidden:
 		return http.StatusForbidden
 	case accounts.CodeNotFound, codeRouteNotFound:
 		return http.StatusNotFound

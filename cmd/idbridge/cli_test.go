@@ -126,6 +126,11 @@ func TestServeRefusesUnsafeConfig(t *testing.T) {
 		{"no encryption key", nil, nil, "no encryption key"},
 		{"a bad encryption key", map[string]string{"IDBRIDGE_ENCRYPTION_KEYS": "k1:short"}, nil, "must be 32 bytes"},
 		{"a password minimum below NIST's", keys, []string{"--password-min-length", "6"}, "at least 8"},
+		{"a captcha setting other than on or off", keys, []string{"--captcha", "maybe"}, "--captcha is on or off"},
+		{"a captcha setting from the environment", map[string]string{"IDBRIDGE_ENCRYPTION_KEYS": keys["IDBRIDGE_ENCRYPTION_KEYS"], "IDBRIDGE_CAPTCHA": "no"}, nil, "--captcha is on or off"},
+		{"a re-auth window under a minute", keys, []string{"--reauth-window", "10s"}, "--reauth-window must be at least 1m"},
+		{"an SMTP relay without a From address", keys, []string{"--smtp-url", "smtp://mail.example.com:587"}, "--mail-from is required"},
+		{"an SMTP URL of another scheme", keys, []string{"--smtp-url", "http://mail.example.com", "--mail-from", "a@example.com"}, "--smtp-url must be"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

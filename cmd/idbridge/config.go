@@ -1,11 +1,14 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/idbridge/idbridge/accounts/keyring"
@@ -27,6 +30,19 @@ type config struct {
 	// PasswordSingleFactorMinLength applies when a password is the only
 	// factor (0: same as PasswordMinLength).
 	PasswordSingleFactorMinLength int
+	// SMTPURL is the mail relay (secret: may hold a password); empty on a
+	// loopback server means the development mailbox at /dev/mail.
+	SMTPURL  string
+	MailFrom string
+	// ReauthWindow is how recent a sign-in or password check must be for
+	// sensitive actions.
+	ReauthWindow time.Duration
+	// Captcha is "on" or "off": the proof-of-work check on sign-up and on
+	// requests that send email.
+	Captcha string
+	// OutboxInterval is how often the delivery worker looks for due mail
+	// and Slack messages.
+	OutboxInterval time.Duration
 }
 
 func serveFlags(c cli, args []string) (config, error) {
@@ -44,6 +60,11 @@ func serveFlags(c cli, args []string) (config, error) {
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may finish after SIGTERM")
 	fs.IntVar(&cfg.PasswordMinLength, "password-min-length", 8, "shortest password accepted (NIST 800-63B: at least 8)")
 	fs.IntVar(&cfg.PasswordSingleFactorMinLength, "password-single-factor-min-length", 0, "shortest password for accounts without 2FA, e.g. 15 (0: off)")
+	fs.StringVar(&cfg.SMTPURL, "smtp-url", "", "mail relay: smtps://user:pass@host:465 (TLS) or smtp://user:pass@host:587 (STARTTLS required; plain only to loopback); empty on a loopback base URL: development mailbox at /dev/mail")
+	fs.StringVar(&cfg.MailFrom, "mail-from", "", "From address of email, e.g. \"idbridge <no-reply@example.com>\" (required with --smtp-url)")
+	fs.DurationVar(&cfg.ReauthWindow, "reauth-window", 15*time.Minute, "how recent a sign-in or password check must be for sensitive actions")
+	fs.StringVar(&cfg.Captcha, "captcha", "on", "\"I'm not a robot\" proof-of-work on sign-up, password reset, username recovery and verification resend: on or off")
+	fs.DurationVar(&cfg.OutboxInterval, "outbox-interval", time.Second, "how often the delivery worker polls the outbox")
 	if err := parseFlags(c, fs, args); err != nil {
 		return config{}, err
 	}
@@ -67,6 +88,10 @@ func (cfg config) validate() error {
 		{cfg.PasswordSingleFactorMinLength == 0 || cfg.PasswordSingleFactorMinLength >= cfg.PasswordMinLength, "--password-single-factor-min-length must be 0 or at least --password-min-length"},
 		{cfg.EncryptionKeys == "" || cfg.EncryptionKeyFile == "", "set --encryption-keys or --encryption-key-file, not both"},
 		{cfg.EncryptionKeys != "" || cfg.EncryptionKeyFile != "", "no encryption key: set --encryption-key-file or IDBRIDGE_ENCRYPTION_KEYS (make one with 'idbridge keygen')"},
+		{cfg.ReauthWindow >= time.Minute, "--reauth-window must be at least 1m"},
+		{cfg.Captcha == "on" || cfg.Captcha == "off", "--captcha is on or off"},
+		{cfg.OutboxInterval >= 10*time.Millisecond, "--outbox-interval must be at least 10ms"},
+		{cfg.SMTPURL == "" || cfg.MailFrom != "", "--mail-from is required with --smtp-url"},
 	}
 	for _, ch := range checks {
 		if !ch.ok {
@@ -113,15 +138,40 @@ func parseLevel(s string) *slog.Level {
 
 // keyRing loads the encryption key ring from the flag or the file.
 func (cfg config) keyRing() (*keyring.Ring, error) {
-	spec := cfg.EncryptionKeys
+	spec, err := cfg.keySpec()
+	if err != nil {
+		return nil, err
+	}
+	return keyring.Parse(spec)
+}
+
+func (cfg config) keySpec() (string, error) {
 	if cfg.EncryptionKeyFile != "" {
 		b, err := os.ReadFile(cfg.EncryptionKeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("read --encryption-key-file: %w", err)
+			return "", fmt.Errorf("read --encryption-key-file: %w", err)
 		}
-		spec = string(b)
+		return string(b), nil
 	}
-	return keyring.Parse(spec)
+	return cfg.EncryptionKeys, nil
+}
+
+// captchaKey derives the proof-of-work HMAC key from the key ring, so
+// every replica signs and checks challenges alike without another secret.
+func (cfg config) captchaKey() (string, error) {
+	spec, err := cfg.keySpec()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte("idbridge altcha hmac v1\x00" + strings.TrimSpace(spec)))
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// devMailbox reports whether mail goes to the development mailbox: no
+// relay configured on a loopback server.
+func (cfg config) devMailbox() bool {
+	u, err := url.Parse(cfg.BaseURL)
+	return cfg.SMTPURL == "" && err == nil && isLoopback(u.Hostname())
 }
 
 // logValue prints the config once at start-up with secrets redacted.
@@ -135,6 +185,8 @@ func (cfg config) LogValue() slog.Value {
 		slog.String("db", redactDB(cfg.DB)), slog.String("encryption_keys", keys),
 		slog.String("log_format", cfg.LogFormat), slog.Int64("max_body_bytes", cfg.MaxBodyBytes),
 		slog.String("trusted_proxies", cfg.TrustedProxies),
+		slog.String("smtp_url", redactDB(cfg.SMTPURL)), slog.String("mail_from", cfg.MailFrom),
+		slog.Duration("reauth_window", cfg.ReauthWindow), slog.String("captcha", cfg.Captcha),
 	)
 }
 

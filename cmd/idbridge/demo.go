@@ -78,12 +78,14 @@ func runDemo(ctx context.Context, c cli, args []string) error {
 
   Server:          %[3]s
   Health:          %[3]s/healthz
+  Sign in:         %[3]s/signin   (account pages in a browser)
   Sign in (API):   curl -i -c jar -H 'Content-Type: application/json' \
                      -d '{"login":"%[4]s","password":"%[5]s"}' %[3]s/api/v1/signin
   Who am I:        curl -b jar %[3]s/api/v1/me
   Admin login:     %[4]s / %[5]s   (a new password each run)
   SCIM base URL:   %[3]s/scim/v2
   SCIM token:      %[6]s
+  Mail sent:       %[3]s/dev/mail   (while no --smtp-url is set)
 `, team.Slug, demoDomain, *baseURL, demoAdmin, password, token)
 		return nil
 	})

@@ -106,14 +106,16 @@ func testKeys(t *testing.T) string {
 var listenLine = regexp.MustCompile(`listening on (http://\S+)`)
 
 // startServer runs `idbridge serve` on a free loopback port until the test
-// ends (or stop is called) and returns once it accepts requests.
+// ends (or stop is called) and returns once it accepts requests. The
+// proof-of-work check is off unless extra says "--captcha on": most tests
+// are trusted automation.
 func startServer(t *testing.T, db string, extra ...string) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	s := &server{stop: cancel, done: make(chan int, 1), stderr: &syncBuffer{}}
 	args := append([]string{"idbridge", "serve", "--addr", "127.0.0.1:0", "--base-url", "http://127.0.0.1:8080",
-		"--db", db, "--log-format", "text"}, extra...)
+		"--db", db, "--log-format", "text", "--captcha", "off"}, extra...)
 	env := map[string]string{"IDBRIDGE_ENCRYPTION_KEYS": testKeys(t)}
 	go func() {
 		code := run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(""), pw, s.stderr)

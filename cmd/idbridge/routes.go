@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -15,9 +16,11 @@ import (
 // routeDeps are the handlers routes mounts.
 type routeDeps struct {
 	api     *web.API
+	pages   *web.Pages
 	store   accounts.Store
 	metrics *metrics
-	scim    http.Handler // the SCIM 2.0 API, mounted at /scim/v2
+	scim    http.Handler    // the SCIM 2.0 API, mounted at /scim/v2
+	devMail *web.DevMailbox // nil unless a loopback server has no SMTP relay
 }
 
 // routes holds every URL the server answers.
@@ -29,9 +32,38 @@ func routes(r *gin.Engine, d routeDeps) {
 	v1 := r.Group("/api/v1")
 	v1.POST("/signup", d.api.SignUp)
 	v1.POST("/signin", d.api.SignIn)
+	v1.POST("/signin/mfa", d.api.SignInMFA)
 	v1.POST("/signout", d.api.SignOut)
+	v1.GET("/captcha", d.api.CaptchaChallenge)
+	v1.POST("/password-reset", d.api.PasswordReset)
+	v1.POST("/password-reset/confirm", d.api.PasswordResetConfirm)
+	v1.POST("/username-recovery", d.api.UsernameRecovery)
+	v1.POST("/verify-email/resend", d.api.VerifyEmailResend)
+	v1.POST("/verify-email/confirm", d.api.VerifyEmailConfirm)
+	v1.POST("/email-change/confirm", d.api.ConfirmEmailChange)
+	v1.PUT("/notifications/slack-webhooks/:team", d.api.RequireSession, d.api.PutSlackWebhook)
+
 	me := v1.Group("/me", d.api.RequireSession)
 	me.GET("", d.api.Me)
+	me.POST("/reauth", d.api.Reauth)
+	me.GET("/mfa", d.api.MFAStatus)
+	me.POST("/mfa/totp/setup", d.api.TOTPSetup)
+	me.POST("/mfa/totp/enable", d.api.TOTPEnable)
+	me.POST("/mfa/totp/disable", d.api.TOTPDisable)
+	me.POST("/mfa/recovery-codes", d.api.RecoveryCodes)
+	me.GET("/sessions", d.api.ListSessions)
+	me.DELETE("/sessions", d.api.RevokeOtherSessions)
+	me.DELETE("/sessions/:id", d.api.RevokeSession)
+	me.PUT("/password", d.api.ChangePassword)
+	me.PUT("/email", d.api.ChangeEmail)
+	me.GET("/notifications", d.api.GetNotifications)
+	me.PUT("/notifications", d.api.PutNotifications)
+	me.GET("/inbox", d.api.Inbox)
+	me.POST("/inbox/read", d.api.InboxRead)
+
+	if d.devMail != nil {
+		r.GET("/dev/mail", d.devMail.Page)
+	}
 
 	serveSCIM := func(c *gin.Context) {
 		d.scim.ServeHTTP(c.Writer, c.Request.WithContext(scim.WithClientIP(c.Request.Context(), c.ClientIP())))
@@ -39,8 +71,73 @@ func routes(r *gin.Engine, d routeDeps) {
 	r.Any("/scim/v2", serveSCIM)
 	r.Any("/scim/v2/*path", serveSCIM)
 
-	r.NoRoute(d.api.NotFound)
-	r.NoMethod(d.api.MethodNotAllowed)
+	pagesRoutes(r, d.pages)
+
+	// Unknown URLs answer in the format of the part of the site they are in.
+	r.NoRoute(func(c *gin.Context) {
+		if isAPIPath(c.Request.URL.Path) {
+			d.api.NotFound(c)
+			return
+		}
+		d.pages.NotFound(c)
+	})
+	r.NoMethod(func(c *gin.Context) {
+		if isAPIPath(c.Request.URL.Path) {
+			d.api.MethodNotAllowed(c)
+			return
+		}
+		d.pages.MethodNotAllowed(c)
+	})
+}
+
+// pagesRoutes mounts the server-rendered pages.
+func pagesRoutes(r *gin.Engine, p *web.Pages) {
+	r.GET("/assets/*file", gin.WrapH(p.Assets()))
+	pg := r.Group("", p.Secure)
+
+	open := pg.Group("", p.OptionalSession)
+	open.GET("/", p.Home)
+	open.GET("/signin", p.SignInForm)
+	open.POST("/signin", p.SignIn)
+	open.POST("/signin/2fa", p.SignInMFA)
+	open.GET("/signup", p.SignUpForm)
+	open.POST("/signup", p.SignUp)
+	open.POST("/signout", p.SignOut)
+	open.POST("/signout/everywhere", p.SignOutEverywhere)
+	open.Match([]string{http.MethodGet, http.MethodPost}, "/password-reset", p.PasswordReset)
+	open.Match([]string{http.MethodGet, http.MethodPost}, "/username-recovery", p.UsernameRecovery)
+	open.Match([]string{http.MethodGet, http.MethodPost}, "/verify-email/resend", p.ResendVerification)
+	// Emailed links (paths from accounts.Link*) open a page; only its
+	// button changes anything.
+	open.GET(accounts.LinkResetPassword, p.NewPasswordForm)
+	open.POST(accounts.LinkResetPassword, p.ResetPassword)
+	open.GET(accounts.LinkVerifyEmail, p.VerifyEmailForm)
+	open.POST(accounts.LinkVerifyEmail, p.VerifyEmail)
+	open.GET(accounts.LinkConfirmEmail, p.ConfirmEmailChangeForm)
+	open.POST(accounts.LinkConfirmEmail, p.ConfirmEmailChange)
+
+	settings := pg.Group("/settings", p.RequireSession)
+	settings.GET("/account", p.Account)
+	settings.GET("/security", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/settings/account") })
+	settings.POST("/reauth", p.Reauth)
+	settings.POST("/password", p.ChangePassword)
+	settings.POST("/email", p.ChangeEmail)
+	settings.POST("/2fa/setup", p.SetupTOTP)
+	settings.POST("/2fa/enable", p.EnableTOTP)
+	settings.POST("/2fa/disable", p.DisableTOTP)
+	settings.POST("/2fa/recovery-codes", p.RegenerateCodes)
+	settings.GET("/notifications", p.Notifications)
+	settings.POST("/notifications", p.UpdateNotifications)
+	settings.POST("/notifications/read", p.MarkInboxRead)
+	settings.GET("/sessions", p.SessionsList)
+	settings.POST("/sessions/:id/revoke", p.RevokeSession)
+	settings.POST("/sessions/revoke-others", p.RevokeOtherSessions)
+}
+
+// isAPIPath reports whether path belongs to a machine API (JSON or SCIM)
+// rather than the pages people see.
+func isAPIPath(path string) bool {
+	return path == "/api" || strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/scim/")
 }
 
 // readyz answers 200 when the database is reachable and its schema is the

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/idbridge/idbridge/accounts"
+	"github.com/idbridge/idbridge/accounts/mailer"
 	"github.com/idbridge/idbridge/accounts/web"
 	"github.com/idbridge/idbridge/scim"
 )
@@ -24,7 +25,12 @@ func runServe(ctx context.Context, c cli, args []string) error {
 		return err
 	}
 	log := newLogger(c, cfg)
-	if _, err := cfg.keyRing(); err != nil {
+	ring, err := cfg.keyRing()
+	if err != nil {
+		return err
+	}
+	delivery, err := newDelivery(cfg)
+	if err != nil {
 		return err
 	}
 	st, err := openMigrated(ctx, cfg.DB)
@@ -35,7 +41,8 @@ func runServe(ctx context.Context, c cli, args []string) error {
 	policy := accounts.DefaultPasswordPolicy()
 	policy.MinLength = cfg.PasswordMinLength
 	policy.SingleFactorMinLength = cfg.PasswordSingleFactorMinLength
-	svc, err := accounts.NewService(accounts.ServiceParams{Store: st, PasswordPolicy: policy})
+	svc, err := accounts.NewService(accounts.ServiceParams{Store: st, PasswordPolicy: policy, Sealer: ring,
+		BaseURL: cfg.BaseURL, ReauthWindow: cfg.ReauthWindow})
 	if err != nil {
 		return err
 	}
@@ -60,6 +67,13 @@ func runServe(ctx context.Context, c cli, args []string) error {
 	fmt.Fprintf(c.stdout, "idbridge listening on http://%s (base URL %s)\n", ln.Addr(), cfg.BaseURL)
 
 	go purgeLoop(ctx, svc, log)
+	if delivery.Mail == nil {
+		// Nothing is lost: the outbox keeps the messages until a replica
+		// with a relay delivers them.
+		log.Warn("no --smtp-url: email and Slack messages stay queued in the outbox")
+	} else {
+		go deliverLoop(ctx, svc, delivery, cfg.OutboxInterval, log)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -141,19 +155,42 @@ func newServer(p serverParams) (http.Handler, error) {
 	}
 	// recovery sits inside the log and metrics so a panic is still counted.
 	engine.Use(requestID, accessLog(p.log), p.metrics.middleware, recovery(p.log), limitBody(p.cfg.MaxBodyBytes))
-	api := web.NewAPI(web.APIParams{Service: p.service, Logger: p.log, Cookie: web.SessionCookie{Secure: p.cfg.secure()}})
+	captchaKey, err := p.cfg.captchaKey()
+	if err != nil {
+		return nil, err
+	}
+	allowLocal := !p.cfg.secure() // a loopback development server
+	captcha := web.NewCaptcha(web.CaptchaParams{Service: p.service, HMACKey: captchaKey, Enabled: p.cfg.Captcha == "on"})
+	api := web.NewAPI(web.APIParams{
+		Service: p.service, Logger: p.log, Cookie: web.SessionCookie{Secure: p.cfg.secure()},
+		Captcha:         captcha,
+		CheckWebhookURL: func(u string) error { return mailer.CheckWebhookURL(u, allowLocal) },
+	})
+	var devMail *web.DevMailbox
+	if p.cfg.devMailbox() {
+		devMail = web.NewDevMailbox(p.service, p.log)
+	}
 	scimAPI, err := scim.New(scim.Params{Service: p.service, Logger: p.log, Prefix: "/scim/v2",
 		BaseURL: strings.TrimRight(p.cfg.BaseURL, "/") + "/scim/v2"})
 	if err != nil {
 		return nil, err
 	}
-	routes(engine, routeDeps{api: api, store: p.store, metrics: p.metrics, scim: scimAPI})
+	pages, err := web.NewPages(web.PagesParams{Service: p.service, Logger: p.log, Cookie: web.SessionCookie{Secure: p.cfg.secure()},
+		Captcha: captcha})
+	if err != nil {
+		return nil, err
+	}
+	routes(engine, routeDeps{api: api, pages: pages, store: p.store, metrics: p.metrics, scim: scimAPI, devMail: devMail})
 
 	cop := http.NewCrossOriginProtection()
 	// SCIM is called server-to-server with a bearer token, never with
 	// cookies, so a browser's cross-origin rules say nothing about it.
 	cop.AddInsecureBypassPattern("/scim/")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !isAPIPath(r.URL.Path) {
+			pages.CrossOriginDenied(w, r)
+			return
+		}
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprint(w, `{"type":"/problems/cross_origin_request","title":"Forbidden","status":403,"detail":"cross-origin requests may not change anything here","code":"cross_origin_request"}`)
