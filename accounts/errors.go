@@ -30,6 +30,8 @@ const (
 	CodeGroupNameTaken     Code = "group_name_taken"
 	CodeManagedElsewhere   Code = "managed_by_other_team"
 	CodeInvalidFilter      Code = "invalid_filter"
+	CodeIdentityLinked     Code = "identity_linked"
+	CodeReplayed           Code = "replayed"
 )
 
 // Error is a domain error: a stable Code and a Message that is safe to show
@@ -90,4 +92,8 @@ var (
 	ErrGroupNameTaken = &Error{Code: CodeGroupNameTaken, Field: "displayName", Message: "a group with that displayName already exists in this team"}
 	// ErrManagedElsewhere: an account is provisioned by at most one team.
 	ErrManagedElsewhere = &Error{Code: CodeManagedElsewhere, Message: "the account is already managed by another team's identity provider"}
+	// ErrIdentityLinked: a connection's subject links to one account only.
+	ErrIdentityLinked = &Error{Code: CodeIdentityLinked, Message: "that identity provider account is already linked"}
+	// ErrReplayed: a SAML assertion is accepted once.
+	ErrReplayed = &Error{Code: CodeReplayed, Message: "this sign-in response was used already; start again"}
 )

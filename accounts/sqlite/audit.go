@@ -92,6 +92,8 @@ func (q queries) PurgeExpired(ctx context.Context, cutoff time.Time) (int, error
 				WHERE revoked_at < ?1 OR idle_expires_at < ?1 OR abs_expires_at < ?1`},
 			{"purge one-time tokens", `DELETE FROM one_time_tokens WHERE used_at < ?1 OR expires_at < ?1`},
 			{"purge rate limits", `DELETE FROM rate_limits WHERE window_start < ?1`},
+			{"purge sso flows", `DELETE FROM sso_flows WHERE used_at < ?1 OR expires_at < ?1`},
+			{"purge saml assertions", `DELETE FROM saml_assertions WHERE expires_at < ?1`},
 		} {
 			res, err := q.db.ExecContext(ctx, d.query, c)
 			if err != nil {

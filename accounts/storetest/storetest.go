@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) accounts.Store) {
 		{"SCIM users", testSCIMUsers},
 		{"SCIM filters", testSCIMFilter},
 		{"SCIM groups", testSCIMGroups},
+		{"SSO", testSSO},
 		{"audit", testAudit},
 		{"rate limits", testRateLimits},
 		{"purge", testPurge},
