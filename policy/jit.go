@@ -19,38 +19,12 @@ const (
 	JITEmailTaken       Reason = "jit_email_taken"
 )
 
-// Claims is what an identity provider asserted about a person, after the
-// protocol checks passed and the attribute mapping was applied.
-type Claims struct {
-	Subject string // SAML NameID or OIDC sub
-	Email   string
-	// EmailVerified is OIDC's email_verified: nil when the provider did not
-	// say (SAML IdPs vouch for the addresses they assert).
-	EmailVerified *bool
-	GivenName     string
-	FamilyName    string
-	Name          string
-	Groups        []string
-}
+// Claims is what an identity provider asserted about a person.
+type Claims = accounts.SSOClaims
 
 // JITFacts is what an SSO sign-in decision needs: the claims, the
 // connection and its team, and what the store knows.
-type JITFacts struct {
-	Claims     Claims
-	Connection accounts.SSOConnection
-	// Team is the connection's team; zero for a connection bound to no team
-	// (Sign in with Google).
-	Team accounts.Team
-	// LinkedUser is the account the connection's subject is linked to, if
-	// any.
-	LinkedUser *accounts.User
-	// EmailUser is the account that owns Claims.Email, if any.
-	EmailUser *accounts.User
-	// MemberCount is the team's current number of members.
-	MemberCount int
-	// VerifiedDomains are the team's verified email domains.
-	VerifiedDomains []string
-}
+type JITFacts = accounts.SSOFacts
 
 // JITAction is what an SSO sign-in does with the account.
 type JITAction string
@@ -128,6 +102,24 @@ func DecideJIT(f JITFacts) JITDecision {
 		return refuseJIT(JITSeatLimit)
 	}
 	return JITDecision{Decision: Allowed(), Action: JITProvision, Role: RoleForGroups(s, f.Claims.Groups)}
+}
+
+// JIT is DecideJIT in the shape accounts.Service.SSOSignIn takes.
+func JIT(f accounts.SSOFacts) accounts.SSOVerdict {
+	d := DecideJIT(f)
+	v := accounts.SSOVerdict{UserID: d.UserID, Role: d.Role, AdminFix: d.AdminFix}
+	switch d.Action {
+	case JITSignIn:
+		v.Action = accounts.SSOSignInLinked
+	case JITLink:
+		v.Action = accounts.SSOLink
+	case JITProvision:
+		v.Action = accounts.SSOProvision
+	default:
+		v.Action = accounts.SSORefuse
+		v.Refusal = &accounts.Error{Code: accounts.Code(d.Reason), Message: d.Message}
+	}
+	return v
 }
 
 // RoleForGroups maps the groups an IdP asserted to a team role: AdminGroup
