@@ -3,12 +3,15 @@ module github.com/idbridge/idbridge
 go 1.26.0
 
 require (
+	github.com/beevik/etree v1.5.0
+	github.com/crewjam/saml v0.5.1
 	github.com/elimity-com/scim v0.0.0-20260728105928-2641426a1539
 	github.com/gin-gonic/gin v1.12.0
 	github.com/google/uuid v1.6.0
 	github.com/jackc/pgx/v5 v5.12.0
 	github.com/peterldowns/pgtestdb v0.1.1
 	github.com/prometheus/client_golang v1.25.0
+	github.com/russellhaering/goxmldsig v1.4.0
 	github.com/scim2/filter-parser/v2 v2.3.1
 	golang.org/x/crypto v0.58.0
 	modernc.org/sqlite v1.62.0
@@ -33,9 +36,11 @@ require (
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect
 	github.com/jackc/puddle/v2 v2.2.3 // indirect
+	github.com/jonboulle/clockwork v0.2.2 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
 	github.com/leodido/go-urn v1.4.0 // indirect
+	github.com/mattermost/xml-roundtrip-validator v0.1.0 // indirect
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
 	github.com/modern-go/reflect2 v1.0.2 // indirect
