@@ -175,3 +175,21 @@ func (s *Service) UpdateTeamSettings(ctx context.Context, actor Actor, teamID st
 	})
 	return t, err
 }
+
+// UpdateOIDCClient replaces an OIDC connection's client ID and secret.
+func (s *Service) UpdateOIDCClient(ctx context.Context, actor Actor, id, clientID, secret string, sealer Sealer) error {
+	sealed, err := sealer.Seal([]byte(secret), ClientSecretAssociated(id))
+	if err != nil {
+		return err
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		c, err := tx.UpdateSSOConnection(ctx, id, func(c *SSOConnection) error {
+			c.OIDC.ClientID, c.OIDC.ClientSecretSealed, c.UpdatedAt = clientID, sealed, s.Now()
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, actor, c.TeamID, "sso.connection.update", c.ID, map[string]string{"client_id": clientID})
+	})
+}

@@ -27,6 +27,13 @@ type config struct {
 	// PasswordSingleFactorMinLength applies when a password is the only
 	// factor (0: same as PasswordMinLength).
 	PasswordSingleFactorMinLength int
+	// DevIdP serves a built-in SAML IdP with demo users (loopback only).
+	DevIdP bool
+	// Google sign-in: an OIDC connection bound to no team.
+	GoogleClientID         string
+	GoogleClientSecretFile string
+	SAMLSkew               time.Duration
+	MetadataRefresh        time.Duration
 }
 
 func serveFlags(c cli, args []string) (config, error) {
@@ -44,6 +51,11 @@ func serveFlags(c cli, args []string) (config, error) {
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "how long in-flight requests may finish after SIGTERM")
 	fs.IntVar(&cfg.PasswordMinLength, "password-min-length", 8, "shortest password accepted (NIST 800-63B: at least 8)")
 	fs.IntVar(&cfg.PasswordSingleFactorMinLength, "password-single-factor-min-length", 0, "shortest password for accounts without 2FA, e.g. 15 (0: off)")
+	fs.BoolVar(&cfg.DevIdP, "dev-idp", false, "serve a built-in development SAML IdP with demo users at /dev-idp (loopback --addr and --base-url only)")
+	fs.StringVar(&cfg.GoogleClientID, "google-client-id", "", "OAuth client ID for Sign in with Google (self-service accounts)")
+	fs.StringVar(&cfg.GoogleClientSecretFile, "google-client-secret-file", "", "file holding the Google OAuth client secret")
+	fs.DurationVar(&cfg.SAMLSkew, "saml-clock-skew", 90*time.Second, "clock skew allowed on SAML assertion time windows (at most 180s)")
+	fs.DurationVar(&cfg.MetadataRefresh, "saml-metadata-refresh", time.Hour, "how often IdP metadata URLs are fetched again")
 	if err := parseFlags(c, fs, args); err != nil {
 		return config{}, err
 	}
@@ -67,6 +79,10 @@ func (cfg config) validate() error {
 		{cfg.PasswordSingleFactorMinLength == 0 || cfg.PasswordSingleFactorMinLength >= cfg.PasswordMinLength, "--password-single-factor-min-length must be 0 or at least --password-min-length"},
 		{cfg.EncryptionKeys == "" || cfg.EncryptionKeyFile == "", "set --encryption-keys or --encryption-key-file, not both"},
 		{cfg.EncryptionKeys != "" || cfg.EncryptionKeyFile != "", "no encryption key: set --encryption-key-file or IDBRIDGE_ENCRYPTION_KEYS (make one with 'idbridge keygen')"},
+		{!cfg.DevIdP || (cfg.loopbackBaseURL() && loopbackAddr(cfg.Addr)), "--dev-idp is for development only: --base-url and --addr must be loopback"},
+		{(cfg.GoogleClientID == "") == (cfg.GoogleClientSecretFile == ""), "set both --google-client-id and --google-client-secret-file, or neither"},
+		{cfg.SAMLSkew >= 0 && cfg.SAMLSkew <= 180*time.Second, "--saml-clock-skew is between 0 and 180s"},
+		{cfg.MetadataRefresh >= time.Minute, "--saml-metadata-refresh must be at least 1m"},
 	}
 	for _, ch := range checks {
 		if !ch.ok {
@@ -95,6 +111,18 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// loopbackBaseURL reports whether the base URL's host is loopback.
+func (cfg config) loopbackBaseURL() bool {
+	u, err := url.Parse(cfg.BaseURL)
+	return err == nil && isLoopback(u.Hostname())
+}
+
+// loopbackAddr reports whether a listen address binds loopback only.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && isLoopback(host)
 }
 
 // secure reports whether cookies get the Secure flag and __Host- prefix.

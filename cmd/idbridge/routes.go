@@ -9,6 +9,7 @@ import (
 	"github.com/idbridge/idbridge/accounts"
 	"github.com/idbridge/idbridge/accounts/web"
 	"github.com/idbridge/idbridge/scim"
+	"github.com/idbridge/idbridge/sso"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -18,6 +19,8 @@ type routeDeps struct {
 	store   accounts.Store
 	metrics *metrics
 	scim    http.Handler // the SCIM 2.0 API, mounted at /scim/v2
+	sso     *sso.Handler
+	devIdP  http.Handler // the development IdP at /dev-idp, or nil
 }
 
 // routes holds every URL the server answers.
@@ -38,6 +41,22 @@ func routes(r *gin.Engine, d routeDeps) {
 	}
 	r.Any("/scim/v2", serveSCIM)
 	r.Any("/scim/v2/*path", serveSCIM)
+
+	withIP := func(c *gin.Context) *http.Request {
+		return c.Request.WithContext(sso.WithClientIP(c.Request.Context(), c.ClientIP()))
+	}
+	start := func(c *gin.Context) { d.sso.Start(c.Writer, withIP(c)) }
+	r.GET("/sso/start", start)
+	r.POST("/sso/start", start)
+	r.GET("/sso/saml/:connection/metadata", func(c *gin.Context) { d.sso.SAMLMetadata(c.Writer, withIP(c), c.Param("connection")) })
+	r.GET("/sso/saml/:connection/login", func(c *gin.Context) { d.sso.SAMLLogin(c.Writer, withIP(c), c.Param("connection")) })
+	r.POST("/sso/saml/:connection/acs", func(c *gin.Context) { d.sso.SAMLACS(c.Writer, withIP(c), c.Param("connection")) })
+	oidcCallback := func(c *gin.Context) { d.sso.OIDCCallback(c.Writer, withIP(c), c.Param("connection")) }
+	r.GET("/sso/oidc/:connection/callback", oidcCallback)
+	r.POST("/sso/oidc/:connection/callback", oidcCallback)
+	if d.devIdP != nil {
+		r.Any("/dev-idp/*path", gin.WrapH(d.devIdP))
+	}
 
 	r.NoRoute(d.api.NotFound)
 	r.NoMethod(d.api.MethodNotAllowed)
