@@ -69,10 +69,13 @@ func DecideJIT(f JITFacts) JITDecision {
 	if email == "" || !strings.Contains(email, "@") {
 		return refuseJIT(JITMissingEmail)
 	}
-	if f.Claims.EmailVerified != nil && !*f.Claims.EmailVerified {
+	teamID := f.Connection.TeamID
+	verified := f.Claims.EmailVerified
+	// A provider bound to no team (Google) vouches for nobody's domain:
+	// only an address it states is verified may find or make an account.
+	if (verified != nil && !*verified) || (teamID == "" && verified == nil) {
 		return refuseJIT(JITEmailUnverified)
 	}
-	teamID := f.Connection.TeamID
 	if teamID != "" && !domainVerified(email, f.VerifiedDomains) {
 		return refuseJIT(JITDomainUnverified)
 	}

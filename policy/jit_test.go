@@ -49,6 +49,9 @@ func TestDecideJIT(t *testing.T) {
 		{"Sign in with Google provisions a self-service account without domain checks", with(func(f *JITFacts) {
 			f.Connection, f.Team, f.VerifiedDomains, f.Claims.Email, f.Claims.EmailVerified = google, accounts.Team{}, nil, "bob@gmail.com", &yes
 		}), JITProvision, "", ""},
+		{"Sign in with Google refuses an address the provider does not say is verified", with(func(f *JITFacts) {
+			f.Connection, f.Team, f.Claims.Email = google, accounts.Team{}, "bob@gmail.com"
+		}), JITRefuse, JITEmailUnverified, ""},
 		{"Sign in with Google never takes over an existing account", with(func(f *JITFacts) {
 			f.Connection, f.Team, f.EmailUser, f.Claims.EmailVerified = google, accounts.Team{}, active, &yes
 		}), JITRefuse, JITEmailTaken, ""},

@@ -51,6 +51,7 @@ type Handler struct {
 	pages   *pages
 	mu      sync.Mutex            // guards samlSPs
 	samlSPs map[string]cachedSAML // by connection ID
+	oidcRPs map[string]cachedOIDC // by connection ID
 }
 
 type cachedSAML struct {
@@ -70,7 +71,7 @@ func New(p Params) (*Handler, error) {
 	h := &Handler{
 		svc: p.Service, sealer: p.Sealer, base: strings.TrimRight(p.BaseURL, "/"), log: p.Logger,
 		cookie: p.SessionCookie, secure: p.Secure, client: p.HTTPClient, skew: p.Skew, decide: p.Decide,
-		pages: pg, samlSPs: map[string]cachedSAML{},
+		pages: pg, samlSPs: map[string]cachedSAML{}, oidcRPs: map[string]cachedOIDC{},
 	}
 	if h.client == nil {
 		h.client = &http.Client{Timeout: 10 * time.Second}

@@ -51,6 +51,7 @@ func routes(r *gin.Engine, d routeDeps) {
 	r.GET("/sso/saml/:connection/metadata", func(c *gin.Context) { d.sso.SAMLMetadata(c.Writer, withIP(c), c.Param("connection")) })
 	r.GET("/sso/saml/:connection/login", func(c *gin.Context) { d.sso.SAMLLogin(c.Writer, withIP(c), c.Param("connection")) })
 	r.POST("/sso/saml/:connection/acs", func(c *gin.Context) { d.sso.SAMLACS(c.Writer, withIP(c), c.Param("connection")) })
+	r.GET("/sso/oidc/:connection/login", func(c *gin.Context) { d.sso.OIDCLogin(c.Writer, withIP(c), c.Param("connection")) })
 	oidcCallback := func(c *gin.Context) { d.sso.OIDCCallback(c.Writer, withIP(c), c.Param("connection")) }
 	r.GET("/sso/oidc/:connection/callback", oidcCallback)
 	r.POST("/sso/oidc/:connection/callback", oidcCallback)
