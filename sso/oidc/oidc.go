@@ -200,7 +200,7 @@ func classify(err error) *ValidationError {
 	}
 	msg := err.Error()
 	switch {
-	case strings.Contains(msg, "issuer"):
+	case strings.Contains(msg, "issuer"), strings.Contains(msg, "different provider"):
 		return &ValidationError{Check: CheckIssuer, PrivateErr: err}
 	case strings.Contains(msg, "audience"):
 		return &ValidationError{Check: CheckAudience, PrivateErr: err}
