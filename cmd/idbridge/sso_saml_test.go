@@ -39,6 +39,12 @@ func freeBaseURL(t *testing.T) (addr, base string) {
 func startSSOServer(t *testing.T, db string, keys string, extra ...string) *server {
 	t.Helper()
 	addr, base := freeBaseURL(t)
+	return startSSOServerAt(t, db, keys, addr, base, extra...)
+}
+
+// startSSOServerAt is startSSOServer on an address reserved earlier.
+func startSSOServerAt(t *testing.T, db, keys, addr, base string, extra ...string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	s := &server{stop: cancel, done: make(chan int, 1), stderr: &syncBuffer{}}

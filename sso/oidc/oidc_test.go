@@ -227,6 +227,38 @@ func TestAValidTokenIsAcceptedAndACodeOnlyOnce(t *testing.T) {
 	}
 }
 
+func TestEmailVerifiedIsCarriedAsTheProviderStatesIt(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		value any
+		want  *bool
+	}{
+		{"false", false, new(bool)},
+		{"the string false", "false", new(bool)},
+		{"absent", nil, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			op := newCraftingOP(t)
+			rp := newRP(t, op)
+			op.craft = func(c jwtClaims) string {
+				s := op.standard(c["nonce"].(string))
+				delete(s, "email_verified")
+				if tt.value != nil {
+					s["email_verified"] = tt.value
+				}
+				return op.signRS256(t, s)
+			}
+			claims, err := rp.Exchange(t.Context(), url.Values{"code": {"n-1"}}, accounts.SSOFlow{Nonce: "n-1", PKCEVerifier: "v"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (claims.EmailVerified == nil) != (tt.want == nil) || (tt.want != nil && *claims.EmailVerified != *tt.want) {
+				t.Errorf("EmailVerified = %v, want %v", claims.EmailVerified, tt.want)
+			}
+		})
+	}
+}
+
 func TestAuthURLUsesPKCES256AndANonce(t *testing.T) {
 	op := newCraftingOP(t)
 	u, err := url.Parse(newRP(t, op).AuthURL("st-1", "n-1", "verifier-verifier-verifier-verifier-verifier"))
