@@ -84,6 +84,9 @@ func runDemo(ctx context.Context, c cli, args []string) error {
   Admin login:     %[4]s / %[5]s   (a new password each run)
   SCIM base URL:   %[3]s/scim/v2
   SCIM token:      %[6]s
+  Sign in with SSO (serve --dev-idp, as make run does):
+                   %[3]s/sso/start?email=alice@%[2]s&return_to=/api/v1/me
+                   (pick alice, an admin, or bob: JIT creates the account)
 `, team.Slug, demoDomain, *baseURL, demoAdmin, password, token)
 		return nil
 	})
