@@ -101,3 +101,20 @@ func (h *Handler) startConnection(w http.ResponseWriter, r *http.Request, c acco
 		h.fail(w, r, c.ID, accounts.Errorf(accounts.CodeNotFound, "unknown connection protocol"))
 	}
 }
+
+// Google serves /sso/google: Sign in with Google for self-service
+// accounts, the enabled OIDC connection bound to no team.
+func (h *Handler) Google(w http.ResponseWriter, r *http.Request) {
+	conns, err := h.svc.SSOConnections(r.Context(), "")
+	if err != nil {
+		h.fail(w, r, "", err)
+		return
+	}
+	for _, c := range conns {
+		if c.Enabled && c.Protocol == accounts.ProtocolOIDC {
+			h.startOIDC(w, r, c.ID, policy.LocalReturnTo(r.URL.Query().Get("return_to")))
+			return
+		}
+	}
+	h.fail(w, r, "", accounts.Errorf(accounts.CodeNotFound, "Sign in with Google is not set up on this server"))
+}

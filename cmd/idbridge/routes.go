@@ -48,6 +48,7 @@ func routes(r *gin.Engine, d routeDeps) {
 	start := func(c *gin.Context) { d.sso.Start(c.Writer, withIP(c)) }
 	r.GET("/sso/start", start)
 	r.POST("/sso/start", start)
+	r.GET("/sso/google", func(c *gin.Context) { d.sso.Google(c.Writer, withIP(c)) })
 	r.GET("/sso/saml/:connection/metadata", func(c *gin.Context) { d.sso.SAMLMetadata(c.Writer, withIP(c), c.Param("connection")) })
 	r.GET("/sso/saml/:connection/login", func(c *gin.Context) { d.sso.SAMLLogin(c.Writer, withIP(c), c.Param("connection")) })
 	r.POST("/sso/saml/:connection/acs", func(c *gin.Context) { d.sso.SAMLACS(c.Writer, withIP(c), c.Param("connection")) })
