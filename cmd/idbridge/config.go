@@ -162,7 +162,8 @@ func (cfg config) LogValue() slog.Value {
 		slog.String("addr", cfg.Addr), slog.String("base_url", cfg.BaseURL),
 		slog.String("db", redactDB(cfg.DB)), slog.String("encryption_keys", keys),
 		slog.String("log_format", cfg.LogFormat), slog.Int64("max_body_bytes", cfg.MaxBodyBytes),
-		slog.String("trusted_proxies", cfg.TrustedProxies),
+		slog.String("trusted_proxies", cfg.TrustedProxies), slog.Bool("dev_idp", cfg.DevIdP),
+		slog.String("google_client_id", cfg.GoogleClientID), slog.Duration("saml_clock_skew", cfg.SAMLSkew),
 	)
 }
 

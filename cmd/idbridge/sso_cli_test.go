@@ -135,3 +135,25 @@ func waitForLog(t *testing.T, s *server, text string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestServeSetsUpSignInWithGoogleFromItsFlags(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "idbridge.db")
+	keys := testKeys(t)
+	secretFile := filepath.Join(t.TempDir(), "google-secret")
+	os.WriteFile(secretFile, []byte("g-secret\n"), 0o600)
+	for _, clientID := range []string{"first.apps.googleusercontent.com", "second.apps.googleusercontent.com"} {
+		srv := startSSOServer(t, db, keys, "--google-client-id", clientID, "--google-client-secret-file", secretFile)
+		srv.shutdown(t)
+	}
+	conns, err := openTestStore(t, db).ListSSOConnections(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(conns) != 1 || conns[0].OIDC.Issuer != "https://accounts.google.com" || conns[0].OIDC.ClientID != "second.apps.googleusercontent.com" ||
+		conns[0].TeamID != "" || strings.Contains(conns[0].OIDC.ClientSecretSealed, "g-secret") {
+		t.Fatalf("teamless connections %+v", conns)
+	}
+	if r := idbridge(t, map[string]string{"IDBRIDGE_ENCRYPTION_KEYS": keys}, "", "serve", "--db", db, "--google-client-id", "x"); r.code != exitUsage {
+		t.Fatalf("--google-client-id without a secret file: exit %d %s", r.code, r.stderr)
+	}
+}

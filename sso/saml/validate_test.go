@@ -154,6 +154,23 @@ func TestCraftedResponsesAreRefused(t *testing.T) {
 	}
 }
 
+func TestEverySigningCertificateInTheMetadataIsTrusted(t *testing.T) {
+	idp, next := newTestIdP(t), newTestIdP(t)
+	sp := newTestSP(t, idp, false)
+	// The IdP is rotating: its metadata lists the current and the next
+	// certificate, and it has started signing with the next one.
+	ed, err := ParseIdPMetadata([]byte(idp.metadataXML(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nextMD, _ := ParseIdPMetadata([]byte(next.metadataXML(t)))
+	ed.IDPSSODescriptors[0].KeyDescriptors = append(ed.IDPSSODescriptors[0].KeyDescriptors, nextMD.IDPSSODescriptors[0].KeyDescriptors...)
+	sp.provider.sp.IDPMetadata = ed
+	if _, err := sp.provider.Validate(forge(t, idp, sp, forgery{requestID: "id-r", signer: next})); err != nil {
+		t.Fatalf("signed with the second certificate: %v (%v)", err, errors.Unwrap(err))
+	}
+}
+
 func TestSkewIsConfigurable(t *testing.T) {
 	idp := newTestIdP(t)
 	early := forgery{requestID: "id-r", assertion: func(a *crewjam.Assertion) { a.Conditions.NotBefore = time.Now().Add(60 * time.Second) }}
