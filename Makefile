@@ -6,7 +6,7 @@ DATA      ?= ./data
 DB        ?= sqlite:$(DATA)/idbridge.db
 KEY_FILE  ?= $(DATA)/encryption.key
 
-.PHONY: build run test vet staticcheck fmt-check bench-scim clean
+.PHONY: build run test vet staticcheck fmt-check bench-scim bench-sso clean
 
 build:
 	$(GO) build -o bin/idbridge ./cmd/idbridge
@@ -39,6 +39,11 @@ staticcheck:
 # SCIM throughput beside the raw database ceiling, on a scratch database.
 bench-scim:
 	./scripts/bench-scim.sh
+
+# SAML ACS and OIDC callback handling beside crewjam/saml's bare validation
+# rate and the raw INSERT rate, on a scratch database.
+bench-sso:
+	./scripts/bench-sso.sh
 
 clean:
 	rm -rf bin

@@ -98,8 +98,8 @@ type SSOSignInResult struct {
 }
 
 // SSOSignIn signs a person in through a connection. One transaction reads
-// the facts (the team locked, so seat limits hold under concurrent
-// sign-ins), asks Decide, and creates or links the account with an audit
+// the facts (the team locked when it has a seat limit, so the limit holds
+// under concurrent sign-ins), asks Decide, and creates or links the account with an audit
 // event; a session recorded as "sso:<connection id>" follows. A refusal is
 // audited too and returned as *SSORefusal.
 func (s *Service) SSOSignIn(ctx context.Context, in SSOSignInInput) (SSOSignInResult, error) {
@@ -189,12 +189,19 @@ func (s *Service) ssoFacts(ctx context.Context, tx Tx, in SSOSignInInput) (SSOFa
 		return f, err
 	}
 	if c.TeamID != "" {
-		// A no-op update takes the team's row lock until commit.
-		if f.Team, err = tx.UpdateTeam(ctx, c.TeamID, func(*Team) error { return nil }); err != nil {
+		if f.Team, err = tx.GetTeam(ctx, c.TeamID); err != nil {
 			return f, err
 		}
-		if f.MemberCount, err = tx.CountTeamMembers(ctx, c.TeamID); err != nil {
-			return f, err
+		// With a seat limit, concurrent provisioning must count seats one
+		// at a time: a no-op update takes the team's row lock until commit.
+		// Without one there is nothing to count, and sign-ins stay parallel.
+		if f.Team.Settings.SeatLimit > 0 {
+			if f.Team, err = tx.UpdateTeam(ctx, c.TeamID, func(*Team) error { return nil }); err != nil {
+				return f, err
+			}
+			if f.MemberCount, err = tx.CountTeamMembers(ctx, c.TeamID); err != nil {
+				return f, err
+			}
 		}
 		ds, err := tx.ListDomains(ctx, c.TeamID)
 		if err != nil {

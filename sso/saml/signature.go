@@ -3,6 +3,8 @@ package saml
 import (
 	"crypto/x509"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -38,22 +40,31 @@ func (p *Provider) idpCerts() []*x509.Certificate {
 // Response is signed, which lets an assertion signed by anyone (or edited
 // after signing) ride inside a response the IdP signed.
 func (p *Provider) verifyAssertionSignature(a *etree.Element) error {
+	if err := p.verifySignature(a); err != nil {
+		return refuse(CheckSignature, "assertion signature: %v", err)
+	}
+	return nil
+}
+
+// verifySignature checks el's enveloped signature against the metadata's
+// certificates.
+func (p *Provider) verifySignature(a *etree.Element) error {
 	store := dsig.MemoryX509CertificateStore{Roots: p.idpCerts()}
 	if len(store.Roots) == 0 {
-		return refuse(CheckSignature, "no usable signing certificate in the IdP metadata")
+		return errors.New("no usable signing certificate in the IdP metadata")
 	}
 	vc := dsig.NewDefaultValidationContext(&store)
 	vc.IdAttribute = "ID"
 	ctx, err := etreeutils.NSBuildParentContext(a)
 	if err != nil {
-		return refuse(CheckSignature, "assertion namespaces: %v", err)
+		return fmt.Errorf("namespaces: %w", err)
 	}
 	if ctx, err = ctx.SubContext(a); err != nil {
-		return refuse(CheckSignature, "assertion namespaces: %v", err)
+		return fmt.Errorf("namespaces: %w", err)
 	}
 	el, err := etreeutils.NSDetatch(ctx, a)
 	if err != nil {
-		return refuse(CheckSignature, "assertion namespaces: %v", err)
+		return fmt.Errorf("namespaces: %w", err)
 	}
 	// Without a certificate in KeyInfo, goxmldsig uses the trusted roots.
 	if el.FindElement("./Signature/KeyInfo/X509Data/X509Certificate") == nil {
@@ -63,8 +74,6 @@ func (p *Provider) verifyAssertionSignature(a *etree.Element) error {
 			}
 		}
 	}
-	if _, err := vc.Validate(el); err != nil {
-		return refuse(CheckSignature, "assertion signature: %v", err)
-	}
-	return nil
+	_, err = vc.Validate(el)
+	return err
 }

@@ -63,6 +63,12 @@ func TestCraftedResponsesAreRefused(t *testing.T) {
 		{"an assertion edited after it was signed", false, forgery{requestID: req, after: func(d *etree.Document) {
 			nameID(assertionOf(d.Root())).SetText("00u-mallory")
 		}}, CheckSignature},
+		{"a response whose own signature no longer verifies", false, forgery{requestID: req, after: func(d *etree.Document) {
+			d.Root().CreateAttr("IssueInstant", time.Now().Add(time.Second).UTC().Format(time.RFC3339Nano))
+		}}, CheckSignature},
+		{"an unsolicited assertion rewrapped with a forged InResponseTo when IdP-initiated sign-in is off", false, forgery{after: func(d *etree.Document) {
+			d.Root().CreateAttr("InResponseTo", "id-attackers-own-request")
+		}}, CheckSignature},
 		{"signature stripping: neither the response nor the assertion signed", false, forgery{requestID: req, unsigned: true, after: func(d *etree.Document) {
 			removeSignature(d.Root())
 		}}, CheckUnsignedAssertion},
