@@ -124,6 +124,16 @@ func FetchMetadata(ctx context.Context, client *http.Client, rawURL string) ([]b
 // SAML never needs them; refusing them outright closes entity expansion
 // ("billion laughs") and external entity attacks before any parser runs.
 func hasDTD(b []byte) bool {
-	return bytes.Contains(b, []byte("<!DOCTYPE")) || bytes.Contains(b, []byte("<!ENTITY")) ||
-		bytes.Contains(bytes.ToUpper(b), []byte("<!DOCTYPE")) || bytes.Contains(bytes.ToUpper(b), []byte("<!ENTITY"))
+	for {
+		i := bytes.Index(b, []byte("<!"))
+		if i < 0 {
+			return false
+		}
+		b = b[i+2:]
+		for _, decl := range []string{"DOCTYPE", "ENTITY"} {
+			if len(b) >= len(decl) && bytes.EqualFold(b[:len(decl)], []byte(decl)) {
+				return true
+			}
+		}
+	}
 }
