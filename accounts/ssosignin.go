@@ -87,6 +87,10 @@ type SSOSignInInput struct {
 	IP           string
 	// PreviousToken is the browser's session cookie, revoked on success.
 	PreviousToken string
+	// AssertionID, when set, is recorded (until AssertionExpires) in the
+	// same transaction; ErrReplayed when it was seen before.
+	AssertionID      string
+	AssertionExpires time.Time
 }
 
 // SSOSignInResult is a successful SSO sign-in.
@@ -117,6 +121,11 @@ func (s *Service) SSOSignIn(ctx context.Context, in SSOSignInInput) (SSOSignInRe
 	var user User
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		verdict, user = SSOVerdict{}, User{}
+		if in.AssertionID != "" {
+			if err := tx.RecordAssertion(ctx, in.ConnectionID, in.AssertionID, in.AssertionExpires); err != nil {
+				return err
+			}
+		}
 		facts, err := s.ssoFacts(ctx, tx, in)
 		if err != nil {
 			return err
@@ -340,11 +349,6 @@ func (s *Service) StartSSOFlow(ctx context.Context, in StartSSOFlowInput) error 
 // unknown, used, expired or was started by another browser.
 func (s *Service) ConsumeSSOFlow(ctx context.Context, id, binding string) (SSOFlow, error) {
 	return s.store.ConsumeSSOFlow(ctx, id, HashToken(binding), s.Now())
-}
-
-// RecordAssertion accepts a SAML assertion ID once; ErrReplayed after.
-func (s *Service) RecordAssertion(ctx context.Context, connectionID, assertionID string, notOnOrAfter time.Time) error {
-	return s.store.RecordAssertion(ctx, connectionID, assertionID, notOnOrAfter)
 }
 
 // NewRandomID returns 128 random bits as hex with a prefix, for SAML

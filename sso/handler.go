@@ -175,15 +175,18 @@ func (h *Handler) readBinding(r *http.Request) string {
 
 // signIn finishes a verified sign-in: provision, link or refuse, then the
 // session cookie and the redirect.
-func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, connectionID string, claims accounts.SSOClaims, returnTo string) {
-	var previous string
+func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, in accounts.SSOSignInInput, returnTo string) {
+	connectionID := in.ConnectionID
 	if c, err := r.Cookie(h.cookie); err == nil {
-		previous = c.Value
+		in.PreviousToken = c.Value
 	}
-	res, err := h.svc.SSOSignIn(r.Context(), accounts.SSOSignInInput{
-		ConnectionID: connectionID, Claims: claims, Decide: h.decide,
-		UserAgent: r.UserAgent(), IP: clientIP(r), PreviousToken: previous,
-	})
+	in.Decide, in.UserAgent, in.IP = h.decide, r.UserAgent(), clientIP(r)
+	res, err := h.svc.SSOSignIn(r.Context(), in)
+	if errors.Is(err, accounts.ErrReplayed) {
+		h.refuseSAML(w, r, connectionID, &saml.ValidationError{Check: saml.CheckReplay,
+			PrivateErr: errors.New("assertion " + in.AssertionID + " was used before")})
+		return
+	}
 	var refusal *accounts.SSORefusal
 	if errors.As(err, &refusal) {
 		h.log.InfoContext(r.Context(), "sso sign-in refused", "connection", connectionID,

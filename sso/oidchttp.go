@@ -116,7 +116,7 @@ func (h *Handler) OIDCCallback(w http.ResponseWriter, r *http.Request, connectio
 		h.refuseOIDC(w, r, connectionID, err)
 		return
 	}
-	h.signIn(w, r, connectionID, claims, flow.ReturnTo)
+	h.signIn(w, r, accounts.SSOSignInInput{ConnectionID: connectionID, Claims: claims}, flow.ReturnTo)
 }
 
 func (h *Handler) refuseOIDC(w http.ResponseWriter, r *http.Request, connectionID string, err error) {

@@ -94,16 +94,9 @@ func (h *Handler) SAMLACS(w http.ResponseWriter, r *http.Request, connectionID s
 		}
 		returnTo = flow.ReturnTo
 	}
-	if err := h.svc.RecordAssertion(ctx, connectionID, res.AssertionID, res.NotOnOrAfter); err != nil {
-		if errors.Is(err, accounts.ErrReplayed) {
-			h.refuseSAML(w, r, connectionID, &saml.ValidationError{Check: saml.CheckReplay,
-				PrivateErr: errors.New("assertion " + res.AssertionID + " was used before")})
-			return
-		}
-		h.fail(w, r, connectionID, err)
-		return
-	}
-	h.signIn(w, r, connectionID, res.Claims, returnTo)
+	// The assertion ID is recorded in the sign-in's own transaction.
+	h.signIn(w, r, accounts.SSOSignInInput{ConnectionID: connectionID, Claims: res.Claims,
+		AssertionID: res.AssertionID, AssertionExpires: res.NotOnOrAfter}, returnTo)
 }
 
 // refuseSAML logs which check failed and why, and shows a safe page.
