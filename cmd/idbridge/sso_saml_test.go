@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"encoding/base64"
 	"html"
@@ -288,6 +290,21 @@ func TestSAMLSignInEndToEnd(t *testing.T) {
 			wantRefusal(t, victim.post(action, idpSrv.URL, form), 400, "saml_in_response_to")
 		})
 
+		t.Run("a response to a request we never sent is refused, though IdP-initiated sign-in is allowed", func(t *testing.T) {
+			b := newBrowser(t)
+			b.get(srv.url + "/sso/start?team=acme") // the browser has a flow cookie
+			authn := `<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"` +
+				` ID="id-never-sent" Version="2.0" IssueInstant="` + time.Now().UTC().Format(time.RFC3339) + `"` +
+				` Destination="` + idpSrv.URL + `/dev-idp/sso" AssertionConsumerServiceURL="` + conn["acs_url"] + `"` +
+				` ProtocolBinding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"><saml:Issuer>` + conn["sp_entity_id"] + `</saml:Issuer></samlp:AuthnRequest>`
+			q := url.Values{"SAMLRequest": {base64.StdEncoding.EncodeToString(deflateBytes(t, []byte(authn)))}, "user": {"alice"}}
+			action, form := idpForm(t, b.get(idpSrv.URL+"/dev-idp/sso?"+q.Encode()))
+			if !strings.Contains(mustDecode(t, form.Get("SAMLResponse")), `InResponseTo="id-never-sent"`) {
+				t.Fatal("the IdP did not answer the crafted request")
+			}
+			wantRefusal(t, b.post(action, idpSrv.URL, form), 400, "saml_in_response_to")
+		})
+
 		t.Run("with JIT off an unknown person is refused with what to do and a reference in the audit log", func(t *testing.T) {
 			mustRun(t, "team", "set", "--db", db, "--team", "acme", "--jit", "off")
 			b := newBrowser(t)
@@ -404,3 +421,15 @@ func mustDecode(t *testing.T, b64 string) string {
 }
 
 func base64Decode(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
+
+func deflateBytes(t *testing.T, b []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := flate.NewWriter(&buf, flate.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
