@@ -101,11 +101,12 @@ type SSOSignInResult struct {
 	Action  SSOAction
 }
 
-// SSOSignIn signs a person in through a connection. One transaction reads
-// the facts (the team locked when it has a seat limit, so the limit holds
-// under concurrent sign-ins), asks Decide, and creates or links the account with an audit
-// event; a session recorded as "sso:<connection id>" follows. A refusal is
-// audited too and returned as *SSORefusal.
+// SSOSignIn signs a person in through a connection. One transaction
+// records the assertion ID (when given), reads the facts (the team locked
+// when it has a seat limit, so the limit holds under concurrent sign-ins),
+// asks Decide, and creates or links the account with an audit event; a
+// session recorded as "sso:<connection id>" follows. A refusal is audited
+// too and returned as *SSORefusal.
 func (s *Service) SSOSignIn(ctx context.Context, in SSOSignInInput) (SSOSignInResult, error) {
 	if in.Decide == nil {
 		return SSOSignInResult{}, errors.New("accounts: SSOSignIn needs a decider")
@@ -119,46 +120,16 @@ func (s *Service) SSOSignIn(ctx context.Context, in SSOSignInInput) (SSOSignInRe
 	}
 	var verdict SSOVerdict
 	var user User
-	err = s.store.InTx(ctx, func(tx Tx) error {
-		verdict, user = SSOVerdict{}, User{}
-		if in.AssertionID != "" {
-			if err := tx.RecordAssertion(ctx, in.ConnectionID, in.AssertionID, in.AssertionExpires); err != nil {
-				return err
-			}
+	// Two first sign-ins of one person racing (a double submit) both find
+	// no link; the loser's insert clashes with the winner's rows. Running
+	// the transaction again finds the link and signs in.
+	for attempt := 0; ; attempt++ {
+		err = s.ssoTx(ctx, in, ref, &verdict, &user)
+		if attempt == 0 && (errors.Is(err, ErrIdentityLinked) || errors.Is(err, ErrEmailTaken)) {
+			continue
 		}
-		facts, err := s.ssoFacts(ctx, tx, in)
-		if err != nil {
-			return err
-		}
-		verdict = in.Decide(facts)
-		actor := Actor{Kind: ActorSystem, ID: "sso:" + facts.Connection.ID, IP: in.IP}
-		teamID := facts.Connection.TeamID
-		details := map[string]string{"connection": facts.Connection.ID, "subject": clip(in.Claims.Subject, 256), "reference": ref}
-		switch verdict.Action {
-		case SSOSignInLinked:
-			user = *facts.LinkedUser
-			return nil
-		case SSOLink:
-			user = *facts.EmailUser
-			if err := s.linkIdentity(ctx, tx, facts, user.ID); err != nil {
-				return err
-			}
-			return s.audit(ctx, tx, actor, teamID, "sso.link", user.ID, details)
-		case SSOProvision:
-			if user, err = s.provision(ctx, tx, facts, verdict.Role); err != nil {
-				return err
-			}
-			details["role"] = string(verdict.Role)
-			return s.audit(ctx, tx, actor, teamID, "sso.provision", user.ID, details)
-		default:
-			if verdict.Refusal == nil {
-				verdict.Refusal = Errorf(CodeInvalid, "sign-in refused")
-			}
-			details["reason"] = string(verdict.Refusal.Code)
-			details["email"] = clip(in.Claims.Email, 254)
-			return s.audit(ctx, tx, actor, teamID, "sso.refuse", "", details)
-		}
-	})
+		break
+	}
 	if err != nil {
 		return SSOSignInResult{}, err
 	}
@@ -173,6 +144,52 @@ func (s *Service) SSOSignIn(ctx context.Context, in SSOSignInInput) (SSOSignInRe
 		return SSOSignInResult{}, err
 	}
 	return SSOSignInResult{Token: token, Session: sess, User: user, Action: verdict.Action}, nil
+}
+
+// ssoTx is SSOSignIn's transaction: record the assertion, read the facts,
+// decide, and provision, link or audit the refusal.
+// It sets *verdict and *user (reset on every run: InTx may run fn again).
+func (s *Service) ssoTx(ctx context.Context, in SSOSignInInput, ref string, verdict *SSOVerdict, user *User) error {
+	return s.store.InTx(ctx, func(tx Tx) error {
+		*verdict, *user = SSOVerdict{}, User{}
+		if in.AssertionID != "" {
+			if err := tx.RecordAssertion(ctx, in.ConnectionID, in.AssertionID, in.AssertionExpires); err != nil {
+				return err
+			}
+		}
+		facts, err := s.ssoFacts(ctx, tx, in)
+		if err != nil {
+			return err
+		}
+		*verdict = in.Decide(facts)
+		actor := Actor{Kind: ActorSystem, ID: "sso:" + facts.Connection.ID, IP: in.IP}
+		teamID := facts.Connection.TeamID
+		details := map[string]string{"connection": facts.Connection.ID, "subject": clip(in.Claims.Subject, 256), "reference": ref}
+		switch verdict.Action {
+		case SSOSignInLinked:
+			*user = *facts.LinkedUser
+			return nil
+		case SSOLink:
+			*user = *facts.EmailUser
+			if err := s.linkIdentity(ctx, tx, facts, user.ID); err != nil {
+				return err
+			}
+			return s.audit(ctx, tx, actor, teamID, "sso.link", user.ID, details)
+		case SSOProvision:
+			if *user, err = s.provision(ctx, tx, facts, verdict.Role); err != nil {
+				return err
+			}
+			details["role"] = string(verdict.Role)
+			return s.audit(ctx, tx, actor, teamID, "sso.provision", user.ID, details)
+		default:
+			if verdict.Refusal == nil {
+				verdict.Refusal = Errorf(CodeInvalid, "sign-in refused")
+			}
+			details["reason"] = string(verdict.Refusal.Code)
+			details["email"] = clip(in.Claims.Email, 254)
+			return s.audit(ctx, tx, actor, teamID, "sso.refuse", "", details)
+		}
+	})
 }
 
 // ssoFacts reads what the decision needs. The team is locked only when the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/idbridge/idbridge/accounts"
 	"github.com/idbridge/idbridge/accounts/keyring"
+	"github.com/idbridge/idbridge/accounts/postgres/pgtest"
 	"github.com/idbridge/idbridge/policy"
 )
 
@@ -22,8 +23,12 @@ type ssoFixture struct {
 
 func newSSOFixture(t *testing.T, settings accounts.TeamSettings) ssoFixture {
 	t.Helper()
+	return newSSOFixtureOn(t, newStore(t), settings)
+}
+
+func newSSOFixtureOn(t *testing.T, st accounts.Store, settings accounts.TeamSettings) ssoFixture {
+	t.Helper()
 	ctx := t.Context()
-	st := newStore(t)
 	svc := newService(t, st, &clock{time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)}, accounts.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
 	team, err := svc.CreateTeam(ctx, accounts.CreateTeamInput{Slug: "acme", Name: "Acme", Plan: accounts.PlanEnterprise, Settings: settings})
 	if err != nil {
@@ -130,6 +135,32 @@ func TestSSOSignInHoldsTheSeatLimitUnderConcurrentSignIns(t *testing.T) {
 	}
 	if n, _ := f.st.CountTeamMembers(ctx, f.team.ID); ok != 3 || full != 3 || n != 3 {
 		t.Errorf("%d provisioned, %d refused, %d members; want 3, 3, 3", ok, full, n)
+	}
+}
+
+// On PostgreSQL (READ COMMITTED) racing first sign-ins of one person all
+// find no link; the losers run their transaction again and sign in.
+func TestConcurrentFirstSignInsOfOnePersonAllSucceedWithOneAccount(t *testing.T) {
+	for _, seats := range []int{0, 10} {
+		f := newSSOFixtureOn(t, pgtest.NewStore(t), accounts.TeamSettings{JITEnabled: true, SeatLimit: seats})
+		var wg sync.WaitGroup
+		errs := make([]error, 6)
+		ids := make([]string, len(errs))
+		for i := range errs {
+			wg.Go(func() {
+				res, err := f.signIn(t.Context(), "00u-alice", "alice@acme.test")
+				errs[i], ids[i] = err, res.User.ID
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil || ids[i] != ids[0] {
+				t.Errorf("seat limit %d: sign-in %d: user %q, %v", seats, i, ids[i], err)
+			}
+		}
+		if n, _ := f.st.CountTeamMembers(t.Context(), f.team.ID); n != 1 {
+			t.Errorf("seat limit %d: %d members, want 1", seats, n)
+		}
 	}
 }
 
