@@ -44,7 +44,9 @@ const (
 	// expired or spent.
 	CodeCaptchaFailed Code = "captcha_failed"
 	// CodeForbidden: the caller may not do this (e.g. not a team admin).
-	CodeForbidden Code = "forbidden"
+	CodeForbidden      Code = "forbidden"
+	CodeIdentityLinked Code = "identity_linked"
+	CodeReplayed       Code = "replayed"
 )
 
 // Error is a domain error: a stable Code and a Message that is safe to show
@@ -105,4 +107,8 @@ var (
 	ErrGroupNameTaken = &Error{Code: CodeGroupNameTaken, Field: "displayName", Message: "a group with that displayName already exists in this team"}
 	// ErrManagedElsewhere: an account is provisioned by at most one team.
 	ErrManagedElsewhere = &Error{Code: CodeManagedElsewhere, Message: "the account is already managed by another team's identity provider"}
+	// ErrIdentityLinked: a connection's subject links to one account only.
+	ErrIdentityLinked = &Error{Code: CodeIdentityLinked, Message: "that identity provider account is already linked"}
+	// ErrReplayed: a SAML assertion is accepted once.
+	ErrReplayed = &Error{Code: CodeReplayed, Message: "this sign-in response was used already; start again"}
 )

@@ -347,11 +347,44 @@ type Tx interface {
 	// Atomic across replicas: concurrent hits are all counted.
 	HitRateLimit(ctx context.Context, key string, windowStart time.Time) (int, error)
 
+	// CreateSSOConnection inserts c. ErrNotFound when TeamID names no team.
+	CreateSSOConnection(ctx context.Context, c *SSOConnection) error
+	GetSSOConnection(ctx context.Context, id string) (SSOConnection, error)
+	// ListSSOConnections returns a team's connections (with teamID "", those
+	// bound to no team), oldest first.
+	ListSSOConnections(ctx context.Context, teamID string) ([]SSOConnection, error)
+	// UpdateSSOConnection reads the connection, locks it until the
+	// surrounding transaction ends, applies fn and writes Name, Enabled,
+	// SAML, OIDC, Mapping and UpdatedAt. When fn returns an error nothing is
+	// written and the error is returned unchanged.
+	UpdateSSOConnection(ctx context.Context, id string, fn func(c *SSOConnection) error) (SSOConnection, error)
+
+	// CreateExternalIdentity inserts e. ErrIdentityLinked when the
+	// connection already links that subject; ErrNotFound for an unknown
+	// connection or user.
+	CreateExternalIdentity(ctx context.Context, e ExternalIdentity) error
+	// GetExternalIdentity returns the link of a subject at a connection
+	// (the subject compared byte for byte).
+	GetExternalIdentity(ctx context.Context, connectionID, subject string) (ExternalIdentity, error)
+
+	// CreateSSOFlow inserts f (ID is unique).
+	CreateSSOFlow(ctx context.Context, f *SSOFlow) error
+	// ConsumeSSOFlow marks the unused, unexpired flow with that ID and
+	// binding hash used at now and returns it. Under concurrent calls
+	// exactly one succeeds; the others, and any call for an unknown, used,
+	// expired or differently bound flow, get ErrNotFound.
+	ConsumeSSOFlow(ctx context.Context, id string, bindingHash []byte, now time.Time) (SSOFlow, error)
+
+	// RecordAssertion remembers a SAML assertion ID of a connection until
+	// expiresAt. ErrReplayed when it was recorded already; under concurrent
+	// calls exactly one succeeds.
+	RecordAssertion(ctx context.Context, connectionID, assertionID string, expiresAt time.Time) error
+
 	// PurgeExpired deletes what can never be used again: sessions revoked or
-	// expired before cutoff, one-time tokens used or expired before cutoff,
-	// rate-limit windows that started before cutoff, captcha solutions that
-	// expired before cutoff and outbox messages sent or failed before
-	// cutoff. Returns how many
+	// expired before cutoff, one-time tokens and SSO flows used or expired
+	// before cutoff, SAML assertion IDs, captcha solutions and rate-limit
+	// windows that expired or started before cutoff, and outbox messages
+	// sent or failed before cutoff. Returns how many
 	// rows it deleted in all.
 	PurgeExpired(ctx context.Context, cutoff time.Time) (int, error)
 }

@@ -44,6 +44,12 @@ type TeamSettings struct {
 	// to the team role their members get; the most privileged wins, and a
 	// member of no mapped group has DefaultRole.
 	RoleGroups map[string]Role `json:"role_groups,omitempty"`
+	// SCIMOnly: accounts come from the team's SCIM provisioning only; SSO
+	// signs in people the IdP pushed and provisions nobody just in time.
+	SCIMOnly bool `json:"scim_only,omitempty"`
+	// AdminGroup is the IdP group (SAML groups attribute, OIDC groups claim)
+	// whose members are provisioned as admins; others get DefaultRole.
+	AdminGroup string `json:"admin_group,omitempty"`
 	// Session lifetimes override the server's profiles for this team's members.
 	SessionIdleTimeout        time.Duration `json:"session_idle_timeout,omitempty"`
 	SessionAbsoluteTimeout    time.Duration `json:"session_absolute_timeout,omitempty"`

@@ -32,7 +32,7 @@ func Message(r Reason) string {
 	case SessionExpired:
 		return "Your session has ended. Sign in again."
 	}
-	return ""
+	return jitMessage(r)
 }
 
 // Decision is the outcome of a rule: allowed, or refused with a reason.

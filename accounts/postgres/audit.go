@@ -99,9 +99,15 @@ func (q queries) PurgeExpired(ctx context.Context, cutoff time.Time) (int, error
 		), o AS (
 			DELETE FROM outbox WHERE sent_at < $1 OR failed_at < $1
 			RETURNING 1
+		), f AS (
+			DELETE FROM sso_flows WHERE used_at < $1 OR expires_at < $1
+			RETURNING 1
+		), a AS (
+			DELETE FROM saml_assertions WHERE expires_at < $1
+			RETURNING 1
 		)
 		SELECT (SELECT count(*) FROM s) + (SELECT count(*) FROM t) + (SELECT count(*) FROM r)
-			+ (SELECT count(*) FROM c) + (SELECT count(*) FROM o)`,
+			+ (SELECT count(*) FROM c) + (SELECT count(*) FROM o) + (SELECT count(*) FROM f) + (SELECT count(*) FROM a)`,
 		micro(cutoff)).Scan(&n)
 	if err != nil {
 		return 0, fail("purge expired", err)

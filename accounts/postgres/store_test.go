@@ -19,20 +19,24 @@ func TestMalformedIDsAreNotFound(t *testing.T) {
 	for _, id := range []string{"not-a-uuid", "\xff\xfe", "nul\x00byte", ""} {
 		err := s.InTx(ctx, func(tx accounts.Tx) error {
 			for name, err := range map[string]error{
-				"GetTeam":            second(tx.GetTeam(ctx, id)),
-				"GetUser":            second(tx.GetUser(ctx, id)),
-				"GetUserByUsername":  second(tx.GetUserByUsername(ctx, id)),
-				"GetUserByEmail":     second(tx.GetUserByEmail(ctx, id)),
-				"GetMembership":      second(tx.GetMembership(ctx, id, id)),
-				"RemoveMembership":   tx.RemoveMembership(ctx, id, id),
-				"AddMembership":      tx.AddMembership(ctx, accounts.Membership{TeamID: id, UserID: id}),
-				"GetPasswordHash":    second(tx.GetPasswordHash(ctx, id)),
-				"TouchSession":       tx.TouchSession(ctx, id, time.Now(), time.Now()),
-				"RevokeSession":      tx.RevokeSession(ctx, id, id, "", time.Now()),
-				"RevokeSCIMToken":    tx.RevokeSCIMToken(ctx, id, id, time.Now()),
-				"TouchSCIMToken":     tx.TouchSCIMToken(ctx, id, time.Now()),
-				"FindVerifiedDomain": second(tx.FindVerifiedDomain(ctx, id)),
-				"VerifyDomain":       second(tx.VerifyDomain(ctx, id, id, time.Now())),
+				"GetTeam":             second(tx.GetTeam(ctx, id)),
+				"GetUser":             second(tx.GetUser(ctx, id)),
+				"GetUserByUsername":   second(tx.GetUserByUsername(ctx, id)),
+				"GetUserByEmail":      second(tx.GetUserByEmail(ctx, id)),
+				"GetMembership":       second(tx.GetMembership(ctx, id, id)),
+				"RemoveMembership":    tx.RemoveMembership(ctx, id, id),
+				"AddMembership":       tx.AddMembership(ctx, accounts.Membership{TeamID: id, UserID: id}),
+				"GetPasswordHash":     second(tx.GetPasswordHash(ctx, id)),
+				"TouchSession":        tx.TouchSession(ctx, id, time.Now(), time.Now()),
+				"RevokeSession":       tx.RevokeSession(ctx, id, id, "", time.Now()),
+				"RevokeSCIMToken":     tx.RevokeSCIMToken(ctx, id, id, time.Now()),
+				"TouchSCIMToken":      tx.TouchSCIMToken(ctx, id, time.Now()),
+				"FindVerifiedDomain":  second(tx.FindVerifiedDomain(ctx, id)),
+				"VerifyDomain":        second(tx.VerifyDomain(ctx, id, id, time.Now())),
+				"GetSSOConnection":    second(tx.GetSSOConnection(ctx, id)),
+				"GetExternalIdentity": second(tx.GetExternalIdentity(ctx, id, id)),
+				"ConsumeSSOFlow":      second(tx.ConsumeSSOFlow(ctx, id, []byte{1}, time.Now())),
+				"UpdateSSOConnection": second(tx.UpdateSSOConnection(ctx, id, func(*accounts.SSOConnection) error { return nil })),
 			} {
 				if !errors.Is(err, accounts.ErrNotFound) {
 					t.Errorf("%s(%q) = %v, want ErrNotFound", name, id, err)

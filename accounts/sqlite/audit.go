@@ -94,6 +94,8 @@ func (q queries) PurgeExpired(ctx context.Context, cutoff time.Time) (int, error
 			{"purge rate limits", `DELETE FROM rate_limits WHERE window_start < ?1`},
 			{"purge captcha solutions", `DELETE FROM captcha_solutions WHERE expires_at < ?1`},
 			{"purge outbox", `DELETE FROM outbox WHERE sent_at < ?1 OR failed_at < ?1`},
+			{"purge sso flows", `DELETE FROM sso_flows WHERE used_at < ?1 OR expires_at < ?1`},
+			{"purge saml assertions", `DELETE FROM saml_assertions WHERE expires_at < ?1`},
 		} {
 			res, err := q.db.ExecContext(ctx, d.query, c)
 			if err != nil {

@@ -100,15 +100,17 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 // clash on them means. SQLite names columns, not indexes, so the schema keeps
 // each meaning on its own column set.
 var uniqueErrors = map[string]error{
-	"teams.slug_key":                                    accounts.ErrSlugTaken,
-	"domains.team_id, domains.name_key":                 accounts.ErrDomainTaken,
-	"domains.name_key":                                  accounts.ErrDomainTaken, // domains_verified_name_uq
-	"users.username_key":                                accounts.ErrUsernameTaken,
-	"users.email_key":                                   accounts.ErrEmailTaken,
-	"memberships.team_id, memberships.user_id":          accounts.ErrAlreadyMember,
-	"scim_users.user_id":                                accounts.ErrManagedElsewhere,
-	"scim_users.team_id, scim_users.user_name_key":      accounts.ErrUsernameTaken,
-	"scim_groups.team_id, scim_groups.display_name_key": accounts.ErrGroupNameTaken,
+	"teams.slug_key":                                                 accounts.ErrSlugTaken,
+	"domains.team_id, domains.name_key":                              accounts.ErrDomainTaken,
+	"domains.name_key":                                               accounts.ErrDomainTaken, // domains_verified_name_uq
+	"users.username_key":                                             accounts.ErrUsernameTaken,
+	"users.email_key":                                                accounts.ErrEmailTaken,
+	"memberships.team_id, memberships.user_id":                       accounts.ErrAlreadyMember,
+	"scim_users.user_id":                                             accounts.ErrManagedElsewhere,
+	"scim_users.team_id, scim_users.user_name_key":                   accounts.ErrUsernameTaken,
+	"scim_groups.team_id, scim_groups.display_name_key":              accounts.ErrGroupNameTaken,
+	"external_identities.connection_id, external_identities.subject": accounts.ErrIdentityLinked,
+	"saml_assertions.connection_id, saml_assertions.assertion_id":    accounts.ErrReplayed,
 }
 
 // fail turns a database error from operation op into what callers expect:

@@ -33,6 +33,7 @@ func newTeam(slug string) accounts.Team {
 func fullSettings() accounts.TeamSettings {
 	return accounts.TeamSettings{
 		JITEnabled: true, SSORequired: true, DefaultRole: accounts.RoleAdmin, SeatLimit: 250,
+		SCIMOnly: true, AdminGroup: "idbridge-admins",
 		SessionIdleTimeout:        30 * time.Minute,
 		SessionAbsoluteTimeout:    12 * time.Hour,
 		PersistentIdleTimeout:     7 * 24 * time.Hour,

@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) accounts.Store) {
 		{"SCIM roles", testSCIMRoles},
 		{"SCIM provisioning", testSCIMProvision},
 		{"SCIM fast updates", testSCIMApplyUpdate},
+		{"SSO", testSSO},
 		{"audit", testAudit},
 		{"rate limits", testRateLimits},
 		{"security", testSecurity},

@@ -15,9 +15,9 @@ import (
 // chromiumPath is Debian's Chromium; the tests never download a browser.
 const chromiumPath = "/usr/bin/chromium"
 
-// browser starts a fresh headless Chromium for one test and returns a tab
+// chromium starts a fresh headless Chromium for one test and returns a tab
 // context; CI must have the browser, a developer machine may skip.
-func browser(t *testing.T) context.Context {
+func chromium(t *testing.T) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("CI") == "true" {

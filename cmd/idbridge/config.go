@@ -43,6 +43,13 @@ type config struct {
 	// OutboxInterval is how often the delivery worker looks for due mail
 	// and Slack messages.
 	OutboxInterval time.Duration
+	// DevIdP serves a built-in SAML IdP with demo users (loopback only).
+	DevIdP bool
+	// Google sign-in: an OIDC connection bound to no team.
+	GoogleClientID         string
+	GoogleClientSecretFile string
+	SAMLSkew               time.Duration
+	MetadataRefresh        time.Duration
 }
 
 func serveFlags(c cli, args []string) (config, error) {
@@ -65,6 +72,11 @@ func serveFlags(c cli, args []string) (config, error) {
 	fs.DurationVar(&cfg.ReauthWindow, "reauth-window", 15*time.Minute, "how recent a sign-in or password check must be for sensitive actions")
 	fs.StringVar(&cfg.Captcha, "captcha", "on", "\"I'm not a robot\" proof-of-work on sign-up, password reset, username recovery and verification resend: on or off")
 	fs.DurationVar(&cfg.OutboxInterval, "outbox-interval", time.Second, "how often the delivery worker polls the outbox")
+	fs.BoolVar(&cfg.DevIdP, "dev-idp", false, "serve a built-in development SAML IdP with demo users at /dev-idp (loopback --addr and --base-url only)")
+	fs.StringVar(&cfg.GoogleClientID, "google-client-id", "", "OAuth client ID for Sign in with Google (self-service accounts)")
+	fs.StringVar(&cfg.GoogleClientSecretFile, "google-client-secret-file", "", "file holding the Google OAuth client secret")
+	fs.DurationVar(&cfg.SAMLSkew, "saml-clock-skew", 90*time.Second, "clock skew allowed on SAML assertion time windows (at most 180s)")
+	fs.DurationVar(&cfg.MetadataRefresh, "saml-metadata-refresh", time.Hour, "how often IdP metadata URLs are fetched again")
 	if err := parseFlags(c, fs, args); err != nil {
 		return config{}, err
 	}
@@ -92,6 +104,10 @@ func (cfg config) validate() error {
 		{cfg.Captcha == "on" || cfg.Captcha == "off", "--captcha is on or off"},
 		{cfg.OutboxInterval >= 10*time.Millisecond, "--outbox-interval must be at least 10ms"},
 		{cfg.SMTPURL == "" || cfg.MailFrom != "", "--mail-from is required with --smtp-url"},
+		{!cfg.DevIdP || (cfg.loopbackBaseURL() && loopbackAddr(cfg.Addr)), "--dev-idp is for development only: --base-url and --addr must be loopback"},
+		{(cfg.GoogleClientID == "") == (cfg.GoogleClientSecretFile == ""), "set both --google-client-id and --google-client-secret-file, or neither"},
+		{cfg.SAMLSkew >= 0 && cfg.SAMLSkew <= 180*time.Second, "--saml-clock-skew is between 0 and 180s"},
+		{cfg.MetadataRefresh >= time.Minute, "--saml-metadata-refresh must be at least 1m"},
 	}
 	for _, ch := range checks {
 		if !ch.ok {
@@ -120,6 +136,18 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// loopbackBaseURL reports whether the base URL's host is loopback.
+func (cfg config) loopbackBaseURL() bool {
+	u, err := url.Parse(cfg.BaseURL)
+	return err == nil && isLoopback(u.Hostname())
+}
+
+// loopbackAddr reports whether a listen address binds loopback only.
+func loopbackAddr(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && isLoopback(host)
 }
 
 // secure reports whether cookies get the Secure flag and __Host- prefix.
@@ -187,6 +215,8 @@ func (cfg config) LogValue() slog.Value {
 		slog.String("trusted_proxies", cfg.TrustedProxies),
 		slog.String("smtp_url", redactDB(cfg.SMTPURL)), slog.String("mail_from", cfg.MailFrom),
 		slog.Duration("reauth_window", cfg.ReauthWindow), slog.String("captcha", cfg.Captcha),
+		slog.Bool("dev_idp", cfg.DevIdP),
+		slog.String("google_client_id", cfg.GoogleClientID), slog.Duration("saml_clock_skew", cfg.SAMLSkew),
 	)
 }
 

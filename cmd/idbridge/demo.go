@@ -86,6 +86,9 @@ func runDemo(ctx context.Context, c cli, args []string) error {
   SCIM base URL:   %[3]s/scim/v2
   SCIM token:      %[6]s
   Mail sent:       %[3]s/dev/mail   (while no --smtp-url is set)
+  Sign in with SSO (serve --dev-idp, as make run does):
+                   %[3]s/sso/start?email=alice@%[2]s&return_to=/api/v1/me
+                   (pick alice, an admin, or bob: JIT creates the account)
 `, team.Slug, demoDomain, *baseURL, demoAdmin, password, token)
 		return nil
 	})

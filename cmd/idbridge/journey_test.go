@@ -17,7 +17,7 @@ import (
 // QR page, sign out, sign in with a code and with a recovery code, revoke
 // another device's session and change notification preferences.
 func TestBrowserAccountJourney(t *testing.T) {
-	ctx := browser(t)
+	ctx := chromium(t)
 	start := time.Now()
 	db := "sqlite:" + t.TempDir() + "/journey.db"
 	// Mail goes to an SMTP server in this process.

@@ -58,11 +58,11 @@ func startClockServer(t *testing.T) (*client, *testClock) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(t.Output(), nil))
-	h, err := newServer(serverParams{cfg: cfg, log: log, service: svc, store: st, metrics: newMetrics()})
+	built, err := newServer(serverParams{cfg: cfg, log: log, service: svc, store: st, metrics: newMetrics(), ring: ring})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(built.handler)
 	t.Cleanup(srv.Close)
 	return pageClient(t, srv.URL), clock
 }

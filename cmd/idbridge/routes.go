@@ -10,6 +10,7 @@ import (
 	"github.com/idbridge/idbridge/accounts"
 	"github.com/idbridge/idbridge/accounts/web"
 	"github.com/idbridge/idbridge/scim"
+	"github.com/idbridge/idbridge/sso"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -21,6 +22,8 @@ type routeDeps struct {
 	metrics *metrics
 	scim    http.Handler    // the SCIM 2.0 API, mounted at /scim/v2
 	devMail *web.DevMailbox // nil unless a loopback server has no SMTP relay
+	sso     *sso.Handler
+	devIdP  http.Handler // the development IdP at /dev-idp, or nil
 }
 
 // routes holds every URL the server answers.
@@ -70,6 +73,24 @@ func routes(r *gin.Engine, d routeDeps) {
 	}
 	r.Any("/scim/v2", serveSCIM)
 	r.Any("/scim/v2/*path", serveSCIM)
+
+	withIP := func(c *gin.Context) *http.Request {
+		return c.Request.WithContext(sso.WithClientIP(c.Request.Context(), c.ClientIP()))
+	}
+	start := func(c *gin.Context) { d.sso.Start(c.Writer, withIP(c)) }
+	r.GET("/sso/start", start)
+	r.POST("/sso/start", start)
+	r.GET("/sso/google", func(c *gin.Context) { d.sso.Google(c.Writer, withIP(c)) })
+	r.GET("/sso/saml/:connection/metadata", func(c *gin.Context) { d.sso.SAMLMetadata(c.Writer, withIP(c), c.Param("connection")) })
+	r.GET("/sso/saml/:connection/login", func(c *gin.Context) { d.sso.SAMLLogin(c.Writer, withIP(c), c.Param("connection")) })
+	r.POST("/sso/saml/:connection/acs", func(c *gin.Context) { d.sso.SAMLACS(c.Writer, withIP(c), c.Param("connection")) })
+	r.GET("/sso/oidc/:connection/login", func(c *gin.Context) { d.sso.OIDCLogin(c.Writer, withIP(c), c.Param("connection")) })
+	oidcCallback := func(c *gin.Context) { d.sso.OIDCCallback(c.Writer, withIP(c), c.Param("connection")) }
+	r.GET("/sso/oidc/:connection/callback", oidcCallback)
+	r.POST("/sso/oidc/:connection/callback", oidcCallback)
+	if d.devIdP != nil {
+		r.Any("/dev-idp/*path", gin.WrapH(d.devIdP))
+	}
 
 	pagesRoutes(r, d.pages)
 

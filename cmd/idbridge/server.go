@@ -14,9 +14,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/idbridge/idbridge/accounts"
+	"github.com/idbridge/idbridge/accounts/keyring"
 	"github.com/idbridge/idbridge/accounts/mailer"
 	"github.com/idbridge/idbridge/accounts/web"
 	"github.com/idbridge/idbridge/scim"
+	"github.com/idbridge/idbridge/sso"
+	"github.com/idbridge/idbridge/sso/devidp"
 )
 
 func runServe(ctx context.Context, c cli, args []string) error {
@@ -46,8 +49,11 @@ func runServe(ctx context.Context, c cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	handler, err := newServer(serverParams{cfg: cfg, log: log, service: svc, store: st, metrics: newMetrics()})
+	built, err := newServer(serverParams{cfg: cfg, log: log, service: svc, store: st, metrics: newMetrics(), ring: ring})
 	if err != nil {
+		return err
+	}
+	if err := setUpSSO(ctx, cfg, svc, ring, built.dev, log); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -55,7 +61,7 @@ func runServe(ctx context.Context, c cli, args []string) error {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           built.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -74,6 +80,7 @@ func runServe(ctx context.Context, c cli, args []string) error {
 	} else {
 		go deliverLoop(ctx, svc, delivery, cfg.OutboxInterval, log)
 	}
+	go metadataLoop(ctx, built.sso, cfg.MetadataRefresh, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -135,11 +142,19 @@ type serverParams struct {
 	service *accounts.Service
 	store   accounts.Store
 	metrics *metrics
+	ring    *keyring.Ring // seals and opens SSO secrets
 }
 
 // newServer builds the whole HTTP handler: gin with our middleware and
 // routes, wrapped in cross-origin protection for browser-facing writes.
-func newServer(p serverParams) (http.Handler, error) {
+// builtServer is the handler and the parts runServe still talks to.
+type builtServer struct {
+	handler http.Handler
+	sso     *sso.Handler
+	dev     *devidp.IdP // nil without --dev-idp
+}
+
+func newServer(p serverParams) (builtServer, error) {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	engine.HandleMethodNotAllowed = true
@@ -151,18 +166,19 @@ func newServer(p serverParams) (http.Handler, error) {
 		}
 	}
 	if err := engine.SetTrustedProxies(proxies); err != nil {
-		return nil, usagef("--trusted-proxies: %v", err)
+		return builtServer{}, usagef("--trusted-proxies: %v", err)
 	}
 	// recovery sits inside the log and metrics so a panic is still counted.
 	engine.Use(requestID, accessLog(p.log), p.metrics.middleware, recovery(p.log), limitBody(p.cfg.MaxBodyBytes))
 	captchaKey, err := p.cfg.captchaKey()
 	if err != nil {
-		return nil, err
+		return builtServer{}, err
 	}
 	allowLocal := !p.cfg.secure() // a loopback development server
+	cookie := web.SessionCookie{Secure: p.cfg.secure()}
 	captcha := web.NewCaptcha(web.CaptchaParams{Service: p.service, HMACKey: captchaKey, Enabled: p.cfg.Captcha == "on"})
 	api := web.NewAPI(web.APIParams{
-		Service: p.service, Logger: p.log, Cookie: web.SessionCookie{Secure: p.cfg.secure()},
+		Service: p.service, Logger: p.log, Cookie: cookie,
 		Captcha:         captcha,
 		CheckWebhookURL: func(u string) error { return mailer.CheckWebhookURL(u, allowLocal) },
 	})
@@ -173,19 +189,39 @@ func newServer(p serverParams) (http.Handler, error) {
 	scimAPI, err := scim.New(scim.Params{Service: p.service, Logger: p.log, Prefix: "/scim/v2",
 		BaseURL: strings.TrimRight(p.cfg.BaseURL, "/") + "/scim/v2"})
 	if err != nil {
-		return nil, err
+		return builtServer{}, err
 	}
-	pages, err := web.NewPages(web.PagesParams{Service: p.service, Logger: p.log, Cookie: web.SessionCookie{Secure: p.cfg.secure()},
+	pages, err := web.NewPages(web.PagesParams{Service: p.service, Logger: p.log, Cookie: cookie,
 		Captcha: captcha})
 	if err != nil {
-		return nil, err
+		return builtServer{}, err
 	}
-	routes(engine, routeDeps{api: api, pages: pages, store: p.store, metrics: p.metrics, scim: scimAPI, devMail: devMail})
+	ssoHandler, err := sso.New(sso.Params{Service: p.service, Sealer: p.ring, BaseURL: p.cfg.BaseURL, Logger: p.log,
+		SessionCookie: cookie.Name(), Secure: cookie.Secure, Skew: p.cfg.SAMLSkew})
+	if err != nil {
+		return builtServer{}, err
+	}
+	var dev *devidp.IdP
+	var devHandler http.Handler // a nil *IdP must not become a non-nil interface
+	if p.cfg.DevIdP {
+		if dev, err = newDevIdP(p.cfg, ssoHandler, p.log); err != nil {
+			return builtServer{}, err
+		}
+		devHandler = dev
+	}
+	routes(engine, routeDeps{api: api, pages: pages, store: p.store, metrics: p.metrics, scim: scimAPI, devMail: devMail,
+		sso: ssoHandler, devIdP: devHandler})
 
 	cop := http.NewCrossOriginProtection()
 	// SCIM is called server-to-server with a bearer token, never with
 	// cookies, so a browser's cross-origin rules say nothing about it.
 	cop.AddInsecureBypassPattern("/scim/")
+	// An IdP's page posts the SAML response, and an OpenID provider's page
+	// the form_post callback, from its own origin by design. Both carry
+	// their own proof (a signed assertion; state and code bound to the
+	// browser's flow cookie), so these two routes alone are exempt.
+	cop.AddInsecureBypassPattern("POST /sso/saml/{connection}/acs")
+	cop.AddInsecureBypassPattern("POST /sso/oidc/{connection}/callback")
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !isAPIPath(r.URL.Path) {
 			pages.CrossOriginDenied(w, r)
@@ -195,7 +231,7 @@ func newServer(p serverParams) (http.Handler, error) {
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprint(w, `{"type":"/problems/cross_origin_request","title":"Forbidden","status":403,"detail":"cross-origin requests may not change anything here","code":"cross_origin_request"}`)
 	}))
-	return cop.Handler(engine), nil
+	return builtServer{handler: cop.Handler(engine), sso: ssoHandler, dev: dev}, nil
 }
 
 // requestID gives every request an id, echoed in X-Request-Id and in logs
