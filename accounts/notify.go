@@ -21,6 +21,13 @@ func securityNotice(title, body string) Notice {
 	return Notice{Category: CategorySecurity, Title: title, Body: body, Link: "/settings/security"}
 }
 
+// signedOutByTeamNotice tells a person their team's identity provider
+// deactivated or removed them, which ended every session.
+func signedOutByTeamNotice() Notice {
+	return securityNotice("You were signed out by your team",
+		"Your team's identity provider deactivated your account or removed you from the team, so every session of yours was signed out. Contact your Team Admin if you still need access.")
+}
+
 // Mail is one email to send.
 type Mail struct {
 	To      string

@@ -258,6 +258,9 @@ func (s *Service) UpdateSCIMUser(ctx context.Context, actor Actor, teamID, userI
 				return err
 			}
 			details["deactivated"], details["sessions_revoked"] = "true", itoa(n)
+			if err := s.notify(ctx, tx, u, signedOutByTeamNotice()); err != nil {
+				return err
+			}
 		}
 		if u.Status == StatusActive && was == StatusDeactivated {
 			details["reactivated"] = "true"
@@ -285,7 +288,9 @@ func (s *Service) updateSCIMUserFast(ctx context.Context, actor Actor, teamID, u
 	if err := f.validate(); err != nil {
 		return SCIMUser{}, false, err
 	}
-	if f.Password != "" {
+	// A password needs hashing, and a deactivation tells the person they
+	// were signed out, in the same transaction: both take the slow path.
+	if f.Password != "" || (cur.Active && !f.Active) {
 		return SCIMUser{}, false, nil
 	}
 	now := s.Now()
@@ -340,15 +345,23 @@ func (s *Service) DeleteSCIMUser(ctx context.Context, actor Actor, teamID, userI
 			return err
 		}
 		now := s.Now()
-		if _, err := tx.UpdateUser(ctx, userID, func(u *User) error {
+		var was Status
+		u, err := tx.UpdateUser(ctx, userID, func(u *User) error {
+			was = u.Status
 			u.Status, u.UpdatedAt = StatusDeactivated, now
 			return nil
-		}); err != nil {
+		})
+		if err != nil {
 			return err
 		}
 		n, err := tx.RevokeSessions(ctx, userID, "", "deprovisioned_by_idp", now)
 		if err != nil {
 			return err
+		}
+		if was == StatusActive { // a person deactivated earlier was told then
+			if err := s.notify(ctx, tx, u, signedOutByTeamNotice()); err != nil {
+				return err
+			}
 		}
 		return s.audit(ctx, tx, actor, teamID, "scim.user.delete", userID, map[string]string{"sessions_revoked": itoa(n)})
 	})

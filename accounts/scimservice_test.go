@@ -85,6 +85,9 @@ func TestSCIMProvisioningLifecycle(t *testing.T) {
 	if _, _, err := f.svc.StartSession(f.ctx, accounts.StartSessionInput{UserID: u.ID}); accounts.ErrorCode(err) != accounts.CodeAccountDeactivated {
 		t.Fatalf("session for a deactivated account: %v", err)
 	}
+	if n := signedOutByTeam(t, f, u.ID); n != 1 {
+		t.Fatalf("%d 'signed out by your team' notices after deactivation, want 1", n)
+	}
 
 	// A failing fn (e.g. a stale If-Match) writes nothing.
 	stale := errors.New("stale version")
@@ -127,6 +130,9 @@ func TestSCIMProvisioningLifecycle(t *testing.T) {
 	}
 	if sessions, _ := f.svc.Sessions(f.ctx, u.ID); len(sessions) != 0 {
 		t.Fatalf("%d sessions survived deprovisioning", len(sessions))
+	}
+	if n := signedOutByTeam(t, f, u.ID); n != 2 {
+		t.Fatalf("%d 'signed out by your team' notices after deprovisioning, want 2", n)
 	}
 	events, _ := f.st.ListAudit(f.ctx, f.team.ID, 10)
 	if len(events) == 0 || events[0].Action != "scim.user.delete" || events[0].ActorKind != accounts.ActorSCIMToken {
@@ -210,4 +216,21 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// signedOutByTeam counts the in-app notices telling the person their team
+// signed them out.
+func signedOutByTeam(t *testing.T, f scimFixture, userID string) int {
+	t.Helper()
+	inbox, err := f.svc.Inbox(f.ctx, userID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, m := range inbox.Notifications {
+		if m.Title == "You were signed out by your team" {
+			n++
+		}
+	}
+	return n
 }
