@@ -175,3 +175,27 @@ func TestRedactDB(t *testing.T) {
 		}
 	}
 }
+
+func TestDevelopmentConveniencesNeedALoopbackOnlyServer(t *testing.T) {
+	for _, tc := range []struct {
+		name, addr, baseURL, smtp string
+		want                      bool
+	}{
+		{"loopback address and base URL", "127.0.0.1:8080", "http://127.0.0.1:8080", "", true},
+		{"IPv6 loopback", "[::1]:8080", "http://localhost:8080", "", true},
+		{"every interface behind a loopback base URL", "0.0.0.0:8080", "http://localhost:8080", "", false},
+		{"empty host listens everywhere", ":8080", "http://127.0.0.1:8080", "", false},
+		{"a public base URL", "127.0.0.1:8080", "https://id.example.com", "", false},
+		{"an SMTP relay replaces the mailbox", "127.0.0.1:8080", "http://127.0.0.1:8080", "smtp://127.0.0.1:2525", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config{Addr: tc.addr, BaseURL: tc.baseURL, SMTPURL: tc.smtp}
+			if got := cfg.devMailbox(); got != tc.want {
+				t.Fatalf("devMailbox() = %v, want %v", got, tc.want)
+			}
+			if tc.smtp == "" && cfg.loopbackOnly() != tc.want {
+				t.Fatalf("loopbackOnly() = %v, want %v", cfg.loopbackOnly(), tc.want)
+			}
+		})
+	}
+}

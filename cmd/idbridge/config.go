@@ -104,7 +104,7 @@ func (cfg config) validate() error {
 		{cfg.Captcha == "on" || cfg.Captcha == "off", "--captcha is on or off"},
 		{cfg.OutboxInterval >= 10*time.Millisecond, "--outbox-interval must be at least 10ms"},
 		{cfg.SMTPURL == "" || cfg.MailFrom != "", "--mail-from is required with --smtp-url"},
-		{!cfg.DevIdP || (cfg.loopbackBaseURL() && loopbackAddr(cfg.Addr)), "--dev-idp is for development only: --base-url and --addr must be loopback"},
+		{!cfg.DevIdP || cfg.loopbackOnly(), "--dev-idp is for development only: --base-url and --addr must be loopback"},
 		{(cfg.GoogleClientID == "") == (cfg.GoogleClientSecretFile == ""), "set both --google-client-id and --google-client-secret-file, or neither"},
 		{cfg.SAMLSkew >= 0 && cfg.SAMLSkew <= 180*time.Second, "--saml-clock-skew is between 0 and 180s"},
 		{cfg.MetadataRefresh >= time.Minute, "--saml-metadata-refresh must be at least 1m"},
@@ -142,6 +142,14 @@ func isLoopback(host string) bool {
 func (cfg config) loopbackBaseURL() bool {
 	u, err := url.Parse(cfg.BaseURL)
 	return err == nil && isLoopback(u.Hostname())
+}
+
+// loopbackOnly reports whether the server is a development server nobody
+// else can reach: both its base URL and its listen address are loopback.
+// Conveniences that would leak or reach the local machine (the development
+// mailbox, the development IdP, webhooks to local addresses) need it.
+func (cfg config) loopbackOnly() bool {
+	return cfg.loopbackBaseURL() && loopbackAddr(cfg.Addr)
 }
 
 // loopbackAddr reports whether a listen address binds loopback only.
@@ -198,8 +206,7 @@ func (cfg config) captchaKey() (string, error) {
 // devMailbox reports whether mail goes to the development mailbox: no
 // relay configured on a loopback server.
 func (cfg config) devMailbox() bool {
-	u, err := url.Parse(cfg.BaseURL)
-	return cfg.SMTPURL == "" && err == nil && isLoopback(u.Hostname())
+	return cfg.SMTPURL == "" && cfg.loopbackOnly()
 }
 
 // logValue prints the config once at start-up with secrets redacted.

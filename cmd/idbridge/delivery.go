@@ -13,7 +13,7 @@ import (
 // when configured, the development mailbox on a loopback server without
 // one, otherwise nowhere yet (mail waits in the outbox).
 func newDelivery(cfg config) (accounts.Delivery, error) {
-	d := accounts.Delivery{Slack: mailer.NewSlack(!cfg.secure())}
+	d := accounts.Delivery{Slack: mailer.NewSlack(cfg.loopbackOnly())}
 	switch {
 	case cfg.SMTPURL != "":
 		m, err := mailer.NewSMTP(cfg.SMTPURL, cfg.MailFrom)

@@ -174,7 +174,7 @@ func newServer(p serverParams) (builtServer, error) {
 	if err != nil {
 		return builtServer{}, err
 	}
-	allowLocal := !p.cfg.secure() // a loopback development server
+	allowLocal := p.cfg.loopbackOnly() // a development server nobody else reaches
 	cookie := web.SessionCookie{Secure: p.cfg.secure()}
 	captcha := web.NewCaptcha(web.CaptchaParams{Service: p.service, HMACKey: captchaKey, Enabled: p.cfg.Captcha == "on"})
 	api := web.NewAPI(web.APIParams{
