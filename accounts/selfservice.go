@@ -376,7 +376,9 @@ func (s *Service) ConfirmEmailChange(ctx context.Context, token string, allow Ed
 		if err != nil {
 			return err
 		}
-		if _, err := tx.RetireTokens(ctx, out.ID, []TokenPurpose{PurposeVerifyEmail}, now); err != nil {
+		// Links mailed to the old address must die with it: a reset link
+		// in a mailbox the person is leaving would take the account back.
+		if _, err := tx.RetireTokens(ctx, out.ID, []TokenPurpose{PurposeVerifyEmail, PurposeResetPassword, PurposeChangeEmail}, now); err != nil {
 			return err
 		}
 		if err := s.enqueue(ctx, tx, ChannelEmail, old.Email, "Your email address was changed",

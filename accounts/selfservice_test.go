@@ -157,6 +157,11 @@ func TestPasswordReset(t *testing.T) {
 func TestEmailChangeSwitchesOnlyAfterConfirmation(t *testing.T) {
 	ctx := context.Background()
 	r := newSecurityRig(t)
+	// A reset link mailed to the old address before the change.
+	if err := r.svc.RequestPasswordReset(ctx, accounts.EmailRequest{Email: "alice@example.com", IP: "192.0.2.1"}); err != nil {
+		t.Fatal(err)
+	}
+	_, resetToken := linkToken(t, lastMail(t, r, "alice@example.com"))
 	if err := r.svc.RequestEmailChange(ctx, r.caller, "alice@new.example", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -178,6 +183,9 @@ func TestEmailChangeSwitchesOnlyAfterConfirmation(t *testing.T) {
 		t.Fatalf("old address not told: %q", m.Body)
 	}
 	_, err = r.svc.ConfirmEmailChange(ctx, tok, nil)
+	wantCode(t, err, accounts.CodeInvalidToken)
+	// The old mailbox no longer opens the account.
+	err = r.svc.ResetPassword(ctx, accounts.ResetPasswordInput{Token: resetToken, Password: "an attacker's passphrase"})
 	wantCode(t, err, accounts.CodeInvalidToken)
 
 	r.clock.now = r.clock.now.Add(16 * time.Minute)
