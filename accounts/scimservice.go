@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"time"
 )
 
 // SCIMUserFields are what a SCIM User resource decides about an account.
@@ -105,13 +106,17 @@ func (s *Service) CreateSCIMUser(ctx context.Context, actor Actor, teamID string
 				return cmpOr(perr, err)
 			}
 			// The IdP provisions again a person it deleted: the same
-			// account comes back, with what it kept (password, sessions
-			// revoked at the delete, history).
+			// account comes back with its history. The username or email
+			// may have passed to someone else meanwhile, so nothing that
+			// proved who held the account comes back with it.
 			if u, err = tx.UpdateUser(ctx, prior.ID, func(p *User) error {
 				p.Username, p.Email, p.Name, p.Status, p.UpdatedAt = u.Username, u.Email, u.Name, u.Status, u.CreatedAt
 				p.EmailVerifiedAt = &u.CreatedAt
 				return nil
 			}); err != nil {
+				return err
+			}
+			if err := forgetCredentials(ctx, tx, u.ID, u.CreatedAt); err != nil {
 				return err
 			}
 			su.UserID, reprovisioned = u.ID, true
@@ -141,6 +146,24 @@ func (s *Service) CreateSCIMUser(ctx context.Context, actor Actor, teamID string
 		return SCIMUser{}, err
 	}
 	return su, nil
+}
+
+// forgetCredentials removes every way to sign in to an account but SSO
+// and a password the caller sets next: the password, two-factor secret and
+// recovery codes, and pending emailed links.
+func forgetCredentials(ctx context.Context, tx Tx, userID string, at time.Time) error {
+	if err := tx.DeletePasswordHash(ctx, userID); err != nil {
+		return err
+	}
+	if err := tx.DeleteTOTP(ctx, userID); err != nil && ErrorCode(err) != CodeNotFound {
+		return err
+	}
+	if err := tx.ReplaceRecoveryCodes(ctx, userID, nil, at); err != nil {
+		return err
+	}
+	_, err := tx.RetireTokens(ctx, userID, []TokenPurpose{PurposeVerifyEmail, PurposeResetPassword,
+		PurposeChangeEmail, PurposeRecoverUsername, PurposeMFA}, at)
+	return err
 }
 
 // deprovisionedAccount finds, after CreateUser refused u with a uniqueness

@@ -130,6 +130,10 @@ type Tx interface {
 	// SetPasswordHash stores (inserts or replaces) a user's password hash, a
 	// PHC string.
 	SetPasswordHash(ctx context.Context, userID, hash string, at time.Time) error
+	// DeletePasswordHash removes the user's password, if any (no error
+	// when there is none): the account then signs in only through SSO
+	// until a password is set again.
+	DeletePasswordHash(ctx context.Context, userID string) error
 	// GetPasswordHash returns ErrNotFound when the user has no password
 	// (e.g. signs in only through SSO).
 	GetPasswordHash(ctx context.Context, userID string) (string, error)

@@ -253,6 +253,16 @@ func (q queries) SetPasswordHash(ctx context.Context, userID, hash string, at ti
 	return nil
 }
 
+func (q queries) DeletePasswordHash(ctx context.Context, userID string) error {
+	if badText(userID) {
+		return nil
+	}
+	if _, err := q.db.Exec(ctx, `DELETE FROM passwords WHERE user_id = $1`, userID); err != nil {
+		return fail("delete password hash", err)
+	}
+	return nil
+}
+
 func (q queries) GetPasswordHash(ctx context.Context, userID string) (string, error) {
 	if badText(userID) {
 		return "", accounts.ErrNotFound

@@ -189,6 +189,13 @@ func (q queries) SetPasswordHash(ctx context.Context, userID, hash string, at ti
 	return nil
 }
 
+func (q queries) DeletePasswordHash(ctx context.Context, userID string) error {
+	if _, err := q.db.ExecContext(ctx, `DELETE FROM passwords WHERE user_id = ?`, userID); err != nil {
+		return fail("delete password hash", err)
+	}
+	return nil
+}
+
 func (q queries) GetPasswordHash(ctx context.Context, userID string) (string, error) {
 	var hash string
 	if err := q.db.QueryRowContext(ctx, `SELECT hash FROM passwords WHERE user_id = ?`, userID).Scan(&hash); err != nil {

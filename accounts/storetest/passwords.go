@@ -37,4 +37,20 @@ func testPasswords(t *testing.T, newStore newStoreFunc) {
 			}
 		}
 	})
+
+	t.Run("DeletePasswordHash removes that user's password only, and twice is fine", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := newStore(t), t.Context()
+		alice, bob := createUser(t, s, "alice"), createUser(t, s, "bob")
+		const hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"
+		noErr(t, s.SetPasswordHash(ctx, alice.ID, hash, base()))
+		noErr(t, s.SetPasswordHash(ctx, bob.ID, hash, base()))
+		noErr(t, s.DeletePasswordHash(ctx, alice.ID))
+		noErr(t, s.DeletePasswordHash(ctx, alice.ID))
+		_, err := s.GetPasswordHash(ctx, alice.ID)
+		wantErr(t, err, accounts.ErrNotFound)
+		if got, err := s.GetPasswordHash(ctx, bob.ID); err != nil || got != hash {
+			t.Errorf("bob's password after alice's was deleted: %q, %v", got, err)
+		}
+	})
 }
