@@ -17,7 +17,8 @@ type pages struct {
 
 func newPages() (*pages, error) {
 	parse := func(name string) (*template.Template, error) {
-		return template.ParseFS(templateFiles, "templates/layout.html", "templates/"+name)
+		return template.New(name).Funcs(template.FuncMap{"stylesheet": func() string { return Stylesheet }}).
+			ParseFS(templateFiles, "templates/layout.html", "templates/"+name)
 	}
 	var p pages
 	var err error
@@ -57,15 +58,27 @@ type chooserEntry struct {
 	URL  string
 }
 
+// Stylesheet is the account pages' stylesheet, served by this server, that
+// the SSO pages share so that they look like the rest of the product.
+const Stylesheet = "/assets/style.css"
+
+// pagePolicy allows the shared stylesheet and nothing else to load: the
+// pages run no script and send forms only to this server.
+const pagePolicy = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
 func render(w http.ResponseWriter, status int, t *template.Template, name string, data any) {
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
 		http.Error(w, "page rendering failed", http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", pagePolicy)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }

@@ -41,3 +41,38 @@ func TestRefusalPagesEscapeWhatTheyShow(t *testing.T) {
 		t.Fatalf("unescaped:\n%s", w.Body.String())
 	}
 }
+
+// The SSO pages wear the account pages' frame: the same header and the
+// stylesheet the server serves, which their policy lets load, and no
+// inline style that the policy would block.
+func TestSSOPagesShareTheAccountPagesStylesheetAndHeader(t *testing.T) {
+	p, err := newPages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, draw := range map[string]func(w *httptest.ResponseRecorder){
+		"start": func(w *httptest.ResponseRecorder) { p.start(w, 200, startPage{ReturnTo: "/"}) },
+		"chooser": func(w *httptest.ResponseRecorder) {
+			p.chooser(w, chooserPage{TeamName: "Acme", Connections: []chooserEntry{{"Okta", "/x"}}})
+		},
+		"refusal": func(w *httptest.ResponseRecorder) {
+			p.refusal(w, 403, refusalPage{Title: "t", Reason: "jit_disabled", Message: "m", Reference: "R"})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			draw(w)
+			body, csp := w.Body.String(), w.Header().Get("Content-Security-Policy")
+			if !strings.Contains(body, `<link rel="stylesheet" href="`+Stylesheet+`">`) ||
+				!strings.Contains(body, `<header class="top">`) || !strings.Contains(body, `<main id="main">`) {
+				t.Errorf("page without the shared frame:\n%s", body)
+			}
+			if strings.Contains(body, "<style") || strings.Contains(body, " style=") {
+				t.Errorf("inline style, which the policy blocks:\n%s", body)
+			}
+			if !strings.Contains(csp, "style-src 'self'") || strings.Contains(csp, "unsafe-inline") || !strings.Contains(csp, "default-src 'none'") {
+				t.Errorf("Content-Security-Policy %q", csp)
+			}
+		})
+	}
+}

@@ -31,6 +31,7 @@ type Pages struct {
 	log     *slog.Logger
 	cookie  SessionCookie
 	captcha *Captcha
+	google  bool                          // offer Sign in with Google
 	pages   map[string]*template.Template // page name → layout + page, parsed once
 }
 
@@ -40,12 +41,15 @@ type PagesParams struct {
 	Logger  *slog.Logger
 	Cookie  SessionCookie
 	Captcha *Captcha // the proof-of-work check the JSON API uses too
+	// GoogleSignIn offers "Sign in with Google" (/sso/google) on the
+	// sign-in and sign-up pages; set when the server has a Google client.
+	GoogleSignIn bool
 }
 
 // NewPages parses every embedded template; a template error stops start-up
 // instead of surfacing on the first request.
 func NewPages(p PagesParams) (*Pages, error) {
-	pg := &Pages{svc: p.Service, log: p.Logger, cookie: p.Cookie, captcha: p.Captcha, pages: map[string]*template.Template{}}
+	pg := &Pages{svc: p.Service, log: p.Logger, cookie: p.Cookie, captcha: p.Captcha, google: p.GoogleSignIn, pages: map[string]*template.Template{}}
 	if pg.captcha == nil {
 		pg.captcha = NewCaptcha(CaptchaParams{Service: p.Service})
 	}

@@ -15,11 +15,12 @@ type SignInPage struct {
 	Keep     bool
 	ReturnTo string
 	Error    string
+	Google   bool // offer Sign in with Google
 }
 
 // RenderSignIn shows the sign-in form.
 func (p *Pages) RenderSignIn(c *gin.Context, status int, d SignInPage) {
-	d.Title = "Sign in"
+	d.Title, d.Google = "Sign in", p.google
 	p.render(c, status, "signin", &d)
 }
 

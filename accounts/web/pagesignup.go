@@ -26,11 +26,12 @@ type SignUpPage struct {
 	Errors   map[string]string
 	Error    string
 	Captcha  CaptchaField
+	Google   bool // offer Sign in with Google
 }
 
 // RenderSignUp shows the sign-up form.
 func (p *Pages) RenderSignUp(c *gin.Context, status int, d SignUpPage) {
-	d.Title = "Create an account"
+	d.Title, d.Google = "Create an account", p.google
 	p.render(c, status, "signup", &d)
 }
 

@@ -87,8 +87,10 @@ func runDemo(ctx context.Context, c cli, args []string) error {
   SCIM token:      %[6]s
   Mail sent:       %[3]s/dev/mail   (while no --smtp-url is set)
   Sign in with SSO (serve --dev-idp, as make run does):
-                   %[3]s/sso/start?email=alice@%[2]s&return_to=/api/v1/me
-                   (pick alice, an admin, or bob: JIT creates the account)
+                   %[3]s/sso/start?email=alice@%[2]s
+                   (pick alice, an admin, or bob: JIT creates the account and
+                   you land on its account settings; add &return_to=/api/v1/me
+                   to land on the JSON instead)
 `, team.Slug, demoDomain, *baseURL, demoAdmin, password, token)
 		return nil
 	})

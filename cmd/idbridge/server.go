@@ -192,7 +192,7 @@ func newServer(p serverParams) (builtServer, error) {
 		return builtServer{}, err
 	}
 	pages, err := web.NewPages(web.PagesParams{Service: p.service, Logger: p.log, Cookie: cookie,
-		Captcha: captcha})
+		Captcha: captcha, GoogleSignIn: p.cfg.GoogleClientID != ""})
 	if err != nil {
 		return builtServer{}, err
 	}

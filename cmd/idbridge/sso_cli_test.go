@@ -143,7 +143,18 @@ func TestServeSetsUpSignInWithGoogleFromItsFlags(t *testing.T) {
 	os.WriteFile(secretFile, []byte("g-secret\n"), 0o600)
 	for _, clientID := range []string{"first.apps.googleusercontent.com", "second.apps.googleusercontent.com"} {
 		srv := startSSOServer(t, db, keys, "--google-client-id", clientID, "--google-client-secret-file", secretFile)
+		c := pageClient(t, srv.url)
+		wantPage(t, c.get("/signin?return_to=/settings/sessions"), http.StatusOK,
+			`<a class="button" href="/sso/google?return_to=%2fsettings%2fsessions">Sign in with Google</a>`)
+		wantPage(t, c.get("/signup"), http.StatusOK, `<a class="button" href="/sso/google">Sign in with Google</a>`)
 		srv.shutdown(t)
+	}
+	// Without a Google client the pages offer no button that leads nowhere.
+	srv := startSSOServer(t, db, keys)
+	for _, path := range []string{"/signin", "/signup"} {
+		if body := wantPage(t, pageClient(t, srv.url).get(path), http.StatusOK); strings.Contains(body, "/sso/google") {
+			t.Errorf("%s offers Google sign-in, which the server does not have:\n%s", path, body)
+		}
 	}
 	conns, err := openTestStore(t, db).ListSSOConnections(t.Context(), "")
 	if err != nil {
