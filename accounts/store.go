@@ -332,8 +332,9 @@ type Tx interface {
 	// ErrNotFound when the claim was lost.
 	CompleteOutbox(ctx context.Context, id, claimID string, at time.Time, redact bool) error
 	// RetryOutbox releases a claimed message for another attempt at next,
-	// or, with failed set, gives up on it at next. ErrNotFound when the
-	// claim was lost.
+	// or, with failed set, gives up on it at next and empties its body (a
+	// message never sent must not keep a working link at rest). ErrNotFound
+	// when the claim was lost.
 	RetryOutbox(ctx context.Context, id, claimID string, next time.Time, lastError string, failed bool) error
 	// ListOutbox returns up to limit messages of a channel, newest first.
 	ListOutbox(ctx context.Context, channel NotificationChannel, limit int) ([]OutboxMessage, error)

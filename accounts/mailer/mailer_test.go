@@ -101,6 +101,14 @@ func TestSlackPostsTextAndReportsFailures(t *testing.T) {
 	if err := mailer.NewSlack(false).PostSlack(t.Context(), hook.URL, "x"); err == nil {
 		t.Fatal("production poster reached a loopback webhook")
 	}
+	// A webhook that cannot be reached: the error, which the outbox keeps,
+	// must not carry the secret URL.
+	gone := httptest.NewServer(http.NotFoundHandler())
+	goneURL := gone.URL + "/services/T000/B000/SECRETTOKEN"
+	gone.Close()
+	if err := mailer.NewSlack(true).PostSlack(t.Context(), goneURL, "x"); err == nil || strings.Contains(err.Error(), "SECRETTOKEN") {
+		t.Fatalf("unreachable webhook: %v, want an error without the URL", err)
+	}
 	s := mailer.NewSlack(true)
 	if err := s.PostSlack(t.Context(), hook.URL, "2FA turned on"); err != nil || got["text"] != "2FA turned on" {
 		t.Fatalf("post: %v, body %v", err, got)

@@ -91,6 +91,12 @@ func (s *Slack) PostSlack(ctx context.Context, webhookURL, text string) error {
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := s.client.Do(req)
 	if err != nil {
+		// The URL is the webhook's secret and this error is stored with
+		// the message: keep only what went wrong.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return fmt.Errorf("slack webhook: %w", err)
 	}
 	defer resp.Body.Close()

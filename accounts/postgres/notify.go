@@ -181,6 +181,7 @@ func (q queries) CompleteOutbox(ctx context.Context, id, claimID string, at time
 func (q queries) RetryOutbox(ctx context.Context, id, claimID string, next time.Time, lastError string, failed bool) error {
 	tag, err := q.db.Exec(ctx, `
 		UPDATE outbox SET claimed_until = NULL, last_error = $4,
+			body = CASE WHEN $5 THEN '' ELSE body END,
 			next_attempt_at = CASE WHEN $5 THEN next_attempt_at ELSE $3 END,
 			failed_at = CASE WHEN $5 THEN $3::timestamptz ELSE NULL END
 		WHERE id = $1 AND claim_id = $2 AND sent_at IS NULL AND failed_at IS NULL`,

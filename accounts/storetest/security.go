@@ -299,6 +299,11 @@ func testNotifications(t *testing.T, newStore newStoreFunc) {
 		if len(got) != 0 {
 			t.Fatalf("a failed message was claimed again")
 		}
+		list, err := s.ListOutbox(ctx, m.Channel, 10)
+		noErr(t, err)
+		if len(list) != 1 || list[0].Body != "" || list[0].FailedAt == nil {
+			t.Fatalf("a message given up on is kept as %+v, want it failed with its body emptied", list)
+		}
 	})
 
 	t.Run("8 concurrent claimers over 40 messages deliver each exactly once", func(t *testing.T) {
