@@ -140,7 +140,7 @@ func (s *Service) EnableTOTP(ctx context.Context, c Caller, code string) (Enable
 	if err := s.hitCode(ctx, userID, c.IP); err != nil {
 		return EnableResult{}, err
 	}
-	codes, hashes, err := s.newRecoveryCodes()
+	codes, hashes, err := s.newRecoveryCodes(userID)
 	if err != nil {
 		return EnableResult{}, err
 	}
@@ -251,7 +251,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, c Caller, passwor
 	if err != nil {
 		return nil, err
 	}
-	codes, hashes, err := s.newRecoveryCodes()
+	codes, hashes, err := s.newRecoveryCodes(u.ID)
 	if err != nil {
 		return nil, err
 	}

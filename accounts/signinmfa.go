@@ -151,7 +151,7 @@ func (s *Service) CompleteMFA(ctx context.Context, in CompleteMFAInput) (string,
 // recovery code once; both atomically in the store.
 func (s *Service) useSecondFactor(ctx context.Context, cred TOTPCredential, code, recovery string) error {
 	if recovery != "" {
-		err := s.store.UseRecoveryCode(ctx, cred.UserID, recoveryHash(recovery), s.Now())
+		err := s.store.UseRecoveryCode(ctx, cred.UserID, recoveryHash(cred.UserID, recovery), s.Now())
 		if ErrorCode(err) == CodeNotFound {
 			return errWrongRecov
 		}

@@ -39,7 +39,7 @@ func (s *Service) matchTOTP(cred TOTPCredential, code string) (int64, bool, erro
 
 // newRecoveryCodes makes a set of codes (50 random bits each, shown as
 // xxxxx-xxxxx) and their hashes.
-func (s *Service) newRecoveryCodes() ([]string, [][]byte, error) {
+func (s *Service) newRecoveryCodes(userID string) ([]string, [][]byte, error) {
 	codes := make([]string, RecoveryCodeCount)
 	hashes := make([][]byte, RecoveryCodeCount)
 	enc := base32.StdEncoding.WithPadding(base32.NoPadding)
@@ -50,21 +50,22 @@ func (s *Service) newRecoveryCodes() ([]string, [][]byte, error) {
 		}
 		raw := strings.ToLower(enc.EncodeToString(b))[:10]
 		codes[i] = raw[:5] + "-" + raw[5:]
-		hashes[i] = recoveryHash(raw)
+		hashes[i] = recoveryHash(userID, raw)
 	}
 	return codes, hashes, nil
 }
 
-// recoveryHash is the stored form of a recovery code, whatever case,
-// spaces or dashes the person typed.
-func recoveryHash(code string) []byte {
+// recoveryHash is the stored form of a user's recovery code, whatever
+// case, spaces or dashes the person typed. The user ID salts it, so a
+// leaked table must be searched account by account, not all at once.
+func recoveryHash(userID, code string) []byte {
 	code = strings.Map(func(r rune) rune {
 		if r == '-' || r == ' ' {
 			return -1
 		}
 		return r
 	}, strings.ToLower(strings.TrimSpace(code)))
-	return HashToken(code)
+	return HashToken(userID + "\x00" + code)
 }
 
 // hitCode counts a second-factor attempt against the account and the IP.
