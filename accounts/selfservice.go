@@ -128,12 +128,14 @@ func (s *Service) requestEmail(ctx context.Context, kind string, in EmailRequest
 	if err := s.hit(ctx, kind+":email:"+hexDigest(Fold(email)), s.limits.EmailPerAccount); err != nil {
 		return err
 	}
+	// Known or not, one transaction with an audit row, answered no sooner
+	// than the floor: the answer and its timing say nothing about whether
+	// the address has an account.
+	defer waitOut(ctx, time.Now().Add(s.emailFloor))
 	u, err := s.store.GetUserByEmail(ctx, email)
 	if err != nil && ErrorCode(err) != CodeNotFound {
 		return err
 	}
-	// Known or not, one transaction with an audit row: the answer and its
-	// timing say nothing about whether the address has an account.
 	return s.store.InTx(ctx, func(tx Tx) error {
 		if u.ID == "" || !u.Active() {
 			return s.audit(ctx, tx, Actor{Kind: ActorSystem, IP: in.IP}, "", kind+".unknown", "", nil)
@@ -143,6 +145,17 @@ func (s *Service) requestEmail(ctx context.Context, kind string, in EmailRequest
 		}
 		return s.audit(ctx, tx, Actor{Kind: ActorSystem, IP: in.IP}, "", kind, u.ID, nil)
 	})
+}
+
+// waitOut returns at deadline (wall-clock time, not the service clock:
+// timing is what an observer measures) or when ctx ends.
+func waitOut(ctx context.Context, deadline time.Time) {
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 // issueLink creates a token of purpose for u inside tx (the newest wins)

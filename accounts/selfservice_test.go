@@ -338,3 +338,17 @@ func TestNotificationPreferencesDecideTheChannels(t *testing.T) {
 		t.Fatalf("unread after marking read: %d", in.Unread)
 	}
 }
+
+func TestEmailRequestsAnswerNoSoonerThanTheFloor(t *testing.T) {
+	ctx := context.Background()
+	r := newSecurityRig(t)
+	for _, email := range []string{"alice@example.com", "nobody@example.com"} {
+		start := time.Now()
+		if err := r.svc.RequestPasswordReset(ctx, accounts.EmailRequest{Email: email, IP: "192.0.2.7"}); err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(start); took < accounts.DefaultEmailRequestFloor {
+			t.Errorf("reset request for %s answered after %v, before the %v floor", email, took, accounts.DefaultEmailRequestFloor)
+		}
+	}
+}

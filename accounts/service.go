@@ -38,6 +38,10 @@ type Service struct {
 	// may do sensitive things.
 	reauthWindow time.Duration
 	outbox       OutboxConfig
+	// emailFloor is the least time a request that may send mail (reset,
+	// username recovery, verification resend) takes to answer, so the
+	// writes a known address causes do not show in the timing.
+	emailFloor time.Duration
 }
 
 // ServiceParams configures a Service. Zero fields take the defaults.
@@ -64,7 +68,14 @@ type ServiceParams struct {
 	ReauthWindow time.Duration
 	// Outbox tunes delivery retries (default DefaultOutboxConfig()).
 	Outbox OutboxConfig
+	// EmailRequestFloor is the least time a request that may send mail
+	// takes to answer (default DefaultEmailRequestFloor).
+	EmailRequestFloor time.Duration
 }
+
+// DefaultEmailRequestFloor hides the cost of the token and outbox writes
+// a known address causes, with room for a loaded database.
+const DefaultEmailRequestFloor = 250 * time.Millisecond
 
 // NewService builds a Service from p.
 func NewService(p ServiceParams) (*Service, error) {
@@ -75,7 +86,10 @@ func NewService(p ServiceParams) (*Service, error) {
 		store: p.Store, now: p.Now, random: p.Random, argon2: p.Argon2,
 		passwords: p.PasswordPolicy, sessions: p.Sessions, limits: p.RateLimits,
 		sealer: p.Sealer, issuer: p.Issuer, baseURL: strings.TrimRight(p.BaseURL, "/"),
-		reauthWindow: p.ReauthWindow, outbox: p.Outbox,
+		reauthWindow: p.ReauthWindow, outbox: p.Outbox, emailFloor: p.EmailRequestFloor,
+	}
+	if s.emailFloor <= 0 {
+		s.emailFloor = DefaultEmailRequestFloor
 	}
 	if s.issuer == "" {
 		s.issuer = "idbridge"
