@@ -200,7 +200,7 @@ func (s *Service) EnableTOTP(ctx context.Context, c Caller, code string) (Enable
 }
 
 // DisableTOTP turns two-factor authentication off after checking the
-// password and a current code (or an unused recovery code), and deletes the
+// password and a current authenticator code, and deletes the
 // recovery codes. Returns CodeInvalidCredentials, CodeInvalidCode,
 // CodeConflict (not on) or CodeRateLimited.
 func (s *Service) DisableTOTP(ctx context.Context, c Caller, password, code string) error {

@@ -18,7 +18,7 @@ type Notice struct {
 }
 
 func securityNotice(title, body string) Notice {
-	return Notice{Category: CategorySecurity, Title: title, Body: body, Link: "/settings/security"}
+	return Notice{Category: CategorySecurity, Title: title, Body: body, Link: "/settings/account"}
 }
 
 // signedOutByTeamNotice tells a person their team's identity provider

@@ -139,7 +139,6 @@ func pagesRoutes(r *gin.Engine, p *web.Pages) {
 
 	settings := pg.Group("/settings", p.RequireSession)
 	settings.GET("/account", p.Account)
-	settings.GET("/security", func(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/settings/account") })
 	settings.POST("/reauth", p.Reauth)
 	settings.POST("/password", p.ChangePassword)
 	settings.POST("/email", p.ChangeEmail)
