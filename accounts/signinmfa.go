@@ -151,14 +151,15 @@ func (s *Service) CompleteMFA(ctx context.Context, in CompleteMFAInput) (string,
 // recovery code once; both atomically in the store.
 func (s *Service) useSecondFactor(ctx context.Context, cred TOTPCredential, code, recovery string) error {
 	if recovery != "" {
-		err := s.store.UseRecoveryCode(ctx, cred.UserID, recoveryHash(cred.UserID, recovery), s.Now())
-		if ErrorCode(err) == CodeNotFound {
-			return errWrongRecov
-		}
-		if err != nil {
-			return err
-		}
+		// The code is spent and its owner told in one transaction.
 		return s.store.InTx(ctx, func(tx Tx) error {
+			err := tx.UseRecoveryCode(ctx, cred.UserID, recoveryHash(cred.UserID, recovery), s.Now())
+			if ErrorCode(err) == CodeNotFound {
+				return errWrongRecov
+			}
+			if err != nil {
+				return err
+			}
 			u, err := tx.GetUser(ctx, cred.UserID)
 			if err != nil {
 				return err
