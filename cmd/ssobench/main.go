@@ -64,7 +64,7 @@ func run() error {
 	flag.StringVar(&cfg.db, "db", "", "postgres:// URL of a scratch database")
 	flag.IntVar(&cfg.clients, "clients", 16, "concurrent clients")
 	flag.IntVar(&cfg.responses, "responses", 2000, "SAML responses (and OIDC sign-ins) per measured phase")
-	flag.IntVar(&cfg.rounds, "rounds", 4, "rounds each yardstick and its subject alternate in")
+	flag.IntVar(&cfg.rounds, "rounds", 8, "rounds each yardstick and its subject alternate in")
 	flag.DurationVar(&cfg.duration, "duration", 4*time.Second, "how long the raw INSERT phase runs in all")
 	flag.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of the measured phases to this file")
 	flag.Parse()
