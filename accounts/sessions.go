@@ -82,6 +82,9 @@ type sessionOpening struct {
 	// no sessions yet and its teams are Teams, so neither is read back.
 	Created bool
 	Teams   []Team
+	// Audit are the caller's events, written with session.start in one
+	// statement.
+	Audit []AuditEvent
 }
 
 // openSession is the inside of every sign-in's transaction: it refuses a
@@ -130,8 +133,12 @@ func (s *Service) openSession(ctx context.Context, tx Tx, o sessionOpening) erro
 	if err := tx.CreateSession(ctx, sess); err != nil {
 		return err
 	}
-	if err := s.audit(ctx, tx, Actor{Kind: ActorUser, ID: u.ID, IP: sess.IP}, "", "session.start", sess.ID,
-		map[string]string{"method": in.AuthMethod, "persistent": boolString(in.Persistent)}); err != nil {
+	e, err := s.auditEvent(Actor{Kind: ActorUser, ID: u.ID, IP: sess.IP}, "", "session.start", sess.ID,
+		map[string]string{"method": in.AuthMethod, "persistent": boolString(in.Persistent)})
+	if err != nil {
+		return err
+	}
+	if err := tx.AppendAudit(ctx, append(o.Audit, e)...); err != nil {
 		return err
 	}
 	if all > 0 && same == 0 {

@@ -219,9 +219,11 @@ func (s *Service) ssoTx(ctx context.Context, a ssoTxArgs) error {
 			if err := s.linkIdentity(ctx, tx, facts, facts.EmailUser.ID); err != nil {
 				return err
 			}
-			if err := s.audit(ctx, tx, actor, teamID, "sso.link", facts.EmailUser.ID, details); err != nil {
+			e, err := s.auditEvent(actor, teamID, "sso.link", facts.EmailUser.ID, details)
+			if err != nil {
 				return err
 			}
+			open.Audit = []AuditEvent{e}
 			if open.User, err = tx.LockUser(ctx, facts.EmailUser.ID); err != nil {
 				return err
 			}
@@ -230,9 +232,11 @@ func (s *Service) ssoTx(ctx context.Context, a ssoTxArgs) error {
 				return err
 			}
 			details["role"] = string(verdict.Role)
-			if err := s.audit(ctx, tx, actor, teamID, "sso.provision", open.User.ID, details); err != nil {
+			e, err := s.auditEvent(actor, teamID, "sso.provision", open.User.ID, details)
+			if err != nil {
 				return err
 			}
+			open.Audit = []AuditEvent{e}
 			// Created here: no sessions yet, and its one team is the
 			// connection's.
 			open.Created = true
