@@ -57,54 +57,96 @@ func (s *Service) StartSession(ctx context.Context, in StartSessionInput) (strin
 		return "", Session{}, err
 	}
 	err = s.store.InTx(ctx, func(tx Tx) error {
-		now := s.Now()
 		// Locked so that a concurrent deactivation or password change either
 		// sees this session (and revokes it) or happens-before this check.
 		u, err := tx.LockUser(ctx, in.UserID)
 		if err != nil {
 			return err
 		}
-		if !u.Active() {
-			return &Error{Code: CodeAccountDeactivated, Message: "the account is deactivated"}
-		}
-		if in.PasswordHash != "" {
-			current, err := tx.GetPasswordHash(ctx, in.UserID)
-			if err != nil && ErrorCode(err) != CodeNotFound {
-				return err
-			}
-			if current != in.PasswordHash {
-				return ErrInvalidCredentials
-			}
-		}
-		if in.PreviousToken != "" {
-			if old, err := tx.GetSessionByTokenHash(ctx, HashToken(in.PreviousToken)); err == nil && old.RevokedAt == nil {
-				if err := tx.RevokeSession(ctx, old.UserID, old.ID, "rotated", now); err != nil && ErrorCode(err) != CodeNotFound {
-					return err
-				}
-			}
-		}
-		all, same, err := tx.CountSessions(ctx, in.UserID, sess.UserAgent)
-		if err != nil {
-			return err
-		}
-		if err := s.createSession(ctx, tx, &sess, now); err != nil {
-			return err
-		}
-		if err := s.audit(ctx, tx, Actor{Kind: ActorUser, ID: in.UserID, IP: sess.IP}, "", "session.start", sess.ID,
-			map[string]string{"method": in.AuthMethod, "persistent": boolString(in.Persistent)}); err != nil {
-			return err
-		}
-		if all > 0 && same == 0 {
-			return s.notify(ctx, tx, u, securityNotice("New sign-in to your account",
-				"Your account was signed in to from a new device: "+DescribeDevice(sess.UserAgent)+" at "+sess.IP+
-					". If this was not you, change your password and sign out every session."))
-		}
-		return nil
+		return s.openSession(ctx, tx, sessionOpening{User: u, Input: in, Session: &sess})
 	})
 	if err != nil {
 		return "", Session{}, err
 	}
 	return token, sess, nil
+}
+
+// sessionOpening is what openSession needs.
+type sessionOpening struct {
+	// User is the session's user, locked (or created) by the caller in the
+	// same transaction.
+	User    User
+	Input   StartSessionInput
+	Session *Session // from newSession; stamped and stored
+	// Created says the caller created User in this transaction: it then has
+	// no sessions yet and its teams are Teams, so neither is read back.
+	Created bool
+	Teams   []Team
+	// Audit are the caller's events, written with session.start in one
+	// statement.
+	Audit []AuditEvent
+}
+
+// openSession is the inside of every sign-in's transaction: it refuses a
+// deactivated account (or a password that changed since it was checked),
+// revokes the browser's previous session (rotation), stores the new one
+// with the user's lifetimes, audits it, and tells the user about a sign-in
+// from a device they have not used before.
+func (s *Service) openSession(ctx context.Context, tx Tx, o sessionOpening) error {
+	now := s.Now()
+	u, in, sess := o.User, o.Input, o.Session
+	sess.UserID = u.ID
+	if !u.Active() {
+		return &Error{Code: CodeAccountDeactivated, Message: "the account is deactivated"}
+	}
+	if in.PasswordHash != "" {
+		current, err := tx.GetPasswordHash(ctx, u.ID)
+		if err != nil && ErrorCode(err) != CodeNotFound {
+			return err
+		}
+		if current != in.PasswordHash {
+			return ErrInvalidCredentials
+		}
+	}
+	if in.PreviousToken != "" {
+		if old, err := tx.GetSessionByTokenHash(ctx, HashToken(in.PreviousToken)); err == nil && old.RevokedAt == nil {
+			if err := tx.RevokeSession(ctx, old.UserID, old.ID, "rotated", now); err != nil && ErrorCode(err) != CodeNotFound {
+				return err
+			}
+		}
+	}
+	var all, same int
+	var p SessionProfile
+	if o.Created {
+		p = s.profileOf(o.Teams, sess.Persistent)
+	} else {
+		var err error
+		if all, same, err = tx.CountSessions(ctx, u.ID, sess.UserAgent); err != nil {
+			return err
+		}
+		if p, err = s.profile(ctx, tx, u.ID, sess.Persistent); err != nil {
+			return err
+		}
+	}
+	sess.CreatedAt, sess.LastSeenAt = now, now
+	sess.IdleExpiresAt, sess.AbsExpiresAt = now.Add(p.Idle), now.Add(p.Absolute)
+	if err := tx.CreateSession(ctx, sess); err != nil {
+		return err
+	}
+	e, err := s.auditEvent(Actor{Kind: ActorUser, ID: u.ID, IP: sess.IP}, "", "session.start", sess.ID,
+		map[string]string{"method": in.AuthMethod, "persistent": boolString(in.Persistent)})
+	if err != nil {
+		return err
+	}
+	if err := tx.AppendAudit(ctx, append(o.Audit, e)...); err != nil {
+		return err
+	}
+	if all > 0 && same == 0 {
+		return s.notify(ctx, tx, u, securityNotice("New sign-in to your account",
+			"Your account was signed in to from a new device: "+DescribeDevice(sess.UserAgent)+" at "+sess.IP+
+				". If this was not you, change your password and sign out every session."))
+	}
+	return nil
 }
 
 // newSession builds a session for in with a fresh token; createSession
@@ -139,18 +181,28 @@ func (s *Service) createSession(ctx context.Context, tx Tx, sess *Session, now t
 // profile returns the session lifetimes for a user: the server profile,
 // shortened by the strictest override among the user's teams.
 func (s *Service) profile(ctx context.Context, tx Tx, userID string, persistent bool) (SessionProfile, error) {
+	mts, err := userTeams(ctx, tx, userID)
+	if err != nil {
+		return SessionProfile{}, err
+	}
+	teams := make([]Team, len(mts))
+	for i, mt := range mts {
+		teams[i] = mt.Team
+	}
+	return s.profileOf(teams, persistent), nil
+}
+
+// profileOf is the server profile shortened by the strictest override
+// among teams.
+func (s *Service) profileOf(teams []Team, persistent bool) SessionProfile {
 	p := s.sessions.Default
 	if persistent {
 		p = s.sessions.Persistent
 	}
-	teams, err := userTeams(ctx, tx, userID)
-	if err != nil {
-		return p, err
-	}
-	for _, mt := range teams {
-		idle, abs := mt.Team.Settings.SessionIdleTimeout, mt.Team.Settings.SessionAbsoluteTimeout
+	for _, t := range teams {
+		idle, abs := t.Settings.SessionIdleTimeout, t.Settings.SessionAbsoluteTimeout
 		if persistent {
-			idle, abs = mt.Team.Settings.PersistentIdleTimeout, mt.Team.Settings.PersistentAbsoluteTimeout
+			idle, abs = t.Settings.PersistentIdleTimeout, t.Settings.PersistentAbsoluteTimeout
 		}
 		if idle > 0 && idle < p.Idle {
 			p.Idle = idle
@@ -159,7 +211,7 @@ func (s *Service) profile(ctx context.Context, tx Tx, userID string, persistent 
 			p.Absolute = abs
 		}
 	}
-	return p, nil
+	return p
 }
 
 // LookupSession returns the session a token names and its user, whatever

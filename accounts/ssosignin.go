@@ -11,6 +11,15 @@ import (
 	"time"
 )
 
+// ErrUnknownSSOFlow is SSOSignIn's answer to a FlowID that names no
+// unused, unexpired sign-in this browser started through this connection.
+var ErrUnknownSSOFlow = errors.New("accounts: no such sign-in in flight")
+
+// ErrSSOConnectionChanged is SSOSignIn's answer when the connection
+// changed (metadata, certificates, issuer) after the caller checked the
+// answer against it: check again against the current one.
+var ErrSSOConnectionChanged = errors.New("accounts: the sign-in connection changed")
+
 // SSOClaims is what an identity provider asserted about a person, after
 // the protocol checks passed and the attribute mapping was applied.
 type SSOClaims struct {
@@ -91,6 +100,16 @@ type SSOSignInInput struct {
 	// same transaction; ErrReplayed when it was seen before.
 	AssertionID      string
 	AssertionExpires time.Time
+	// FlowID, when set, is the sign-in in flight the answer is for, consumed
+	// in the same transaction with the browser's FlowBinding:
+	// ErrUnknownSSOFlow when it is unknown, used, expired, another
+	// browser's or another connection's.
+	FlowID      string
+	FlowBinding string
+	// ConnectionVersion, when set, is the UpdatedAt of the connection the
+	// caller checked the answer against (its cached copy):
+	// ErrSSOConnectionChanged when the connection changed since.
+	ConnectionVersion time.Time
 }
 
 // SSOSignInResult is a successful SSO sign-in.
@@ -99,14 +118,18 @@ type SSOSignInResult struct {
 	Session Session
 	User    User
 	Action  SSOAction
+	// Flow is the sign-in in flight consumed (when FlowID was given).
+	Flow SSOFlow
 }
 
-// SSOSignIn signs a person in through a connection. One transaction
-// records the assertion ID (when given), reads the facts (the team locked
-// when it has a seat limit, so the limit holds under concurrent sign-ins),
-// asks Decide, and creates or links the account with an audit event; a
-// session recorded as "sso:<connection id>" follows. A refusal is audited
-// too and returned as *SSORefusal.
+// SSOSignIn signs a person in through a connection, in one transaction:
+// it consumes the sign-in in flight and records the assertion ID (when
+// given), reads the facts (the team locked when it has a seat limit, so
+// the limit holds under concurrent sign-ins), asks Decide, creates or
+// links the account with an audit event, and opens the session recorded
+// as "sso:<connection id>" as StartSession does (the browser's previous
+// session revoked, a deactivated account refused, a new device notified,
+// audited). A refusal is audited too and returned as *SSORefusal.
 func (s *Service) SSOSignIn(ctx context.Context, in SSOSignInInput) (SSOSignInResult, error) {
 	if in.Decide == nil {
 		return SSOSignInResult{}, errors.New("accounts: SSOSignIn needs a decider")
@@ -118,13 +141,18 @@ func (s *Service) SSOSignIn(ctx context.Context, in SSOSignInInput) (SSOSignInRe
 	if err != nil {
 		return SSOSignInResult{}, err
 	}
+	start := StartSessionInput{UserAgent: in.UserAgent, IP: in.IP, AuthMethod: "sso:" + in.ConnectionID, PreviousToken: in.PreviousToken}
+	token, sess, err := s.newSession(start)
+	if err != nil {
+		return SSOSignInResult{}, err
+	}
+	res := SSOSignInResult{Token: token}
 	var verdict SSOVerdict
-	var user User
 	// Two first sign-ins of one person racing (a double submit) both find
 	// no link; the loser's insert clashes with the winner's rows. Running
 	// the transaction again finds the link and signs in.
 	for attempt := 0; ; attempt++ {
-		err = s.ssoTx(ctx, in, ref, &verdict, &user)
+		err = s.ssoTx(ctx, ssoTxArgs{in: in, start: start, ref: ref, verdict: &verdict, res: &res, sess: &sess})
 		if attempt == 0 && (errors.Is(err, ErrIdentityLinked) || errors.Is(err, ErrEmailTaken)) {
 			continue
 		}
@@ -136,22 +164,38 @@ func (s *Service) SSOSignIn(ctx context.Context, in SSOSignInInput) (SSOSignInRe
 	if verdict.Action == SSORefuse || verdict.Action == "" {
 		return SSOSignInResult{}, &SSORefusal{Err: verdict.Refusal, AdminFix: verdict.AdminFix, Reference: ref}
 	}
-	token, sess, err := s.StartSession(ctx, StartSessionInput{
-		UserID: user.ID, UserAgent: in.UserAgent, IP: in.IP, AuthMethod: "sso:" + in.ConnectionID,
-		PreviousToken: in.PreviousToken,
-	})
-	if err != nil {
-		return SSOSignInResult{}, err
-	}
-	return SSOSignInResult{Token: token, Session: sess, User: user, Action: verdict.Action}, nil
+	res.Session, res.Action = sess, verdict.Action
+	return res, nil
 }
 
-// ssoTx is SSOSignIn's transaction: record the assertion, read the facts,
-// decide, and provision, link or audit the refusal.
-// It sets *verdict and *user (reset on every run: InTx may run fn again).
-func (s *Service) ssoTx(ctx context.Context, in SSOSignInInput, ref string, verdict *SSOVerdict, user *User) error {
+// ssoTxArgs are ssoTx's input and what it sets (reset on every run: InTx
+// may run it again).
+type ssoTxArgs struct {
+	in      SSOSignInInput
+	start   StartSessionInput
+	ref     string
+	verdict *SSOVerdict
+	res     *SSOSignInResult
+	sess    *Session
+}
+
+// ssoTx is SSOSignIn's transaction: consume the flow, record the
+// assertion, read the facts, decide, provision, link or audit the
+// refusal, and open the session.
+func (s *Service) ssoTx(ctx context.Context, a ssoTxArgs) error {
+	in := a.in
 	return s.store.InTx(ctx, func(tx Tx) error {
-		*verdict, *user = SSOVerdict{}, User{}
+		*a.verdict, a.res.User, a.res.Flow = SSOVerdict{}, User{}, SSOFlow{}
+		if in.FlowID != "" {
+			flow, err := tx.ConsumeSSOFlow(ctx, in.FlowID, HashToken(in.FlowBinding), s.Now())
+			if ErrorCode(err) == CodeNotFound || (err == nil && flow.ConnectionID != in.ConnectionID) {
+				return ErrUnknownSSOFlow
+			}
+			if err != nil {
+				return err
+			}
+			a.res.Flow = flow
+		}
 		if in.AssertionID != "" {
 			if err := tx.RecordAssertion(ctx, in.ConnectionID, in.AssertionID, in.AssertionExpires); err != nil {
 				return err
@@ -161,26 +205,44 @@ func (s *Service) ssoTx(ctx context.Context, in SSOSignInInput, ref string, verd
 		if err != nil {
 			return err
 		}
-		*verdict = in.Decide(facts)
+		*a.verdict = in.Decide(facts)
+		verdict := a.verdict
 		actor := Actor{Kind: ActorSystem, ID: "sso:" + facts.Connection.ID, IP: in.IP}
 		teamID := facts.Connection.TeamID
-		details := map[string]string{"connection": facts.Connection.ID, "subject": clip(in.Claims.Subject, 256), "reference": ref}
+		details := map[string]string{"connection": facts.Connection.ID, "subject": clip(in.Claims.Subject, 256), "reference": a.ref}
+		open := sessionOpening{Input: a.start, Session: a.sess}
 		switch verdict.Action {
 		case SSOSignInLinked:
-			*user = *facts.LinkedUser
-			return nil
+			// ssoFacts locked the linked account.
+			open.User = *facts.LinkedUser
 		case SSOLink:
-			*user = *facts.EmailUser
-			if err := s.linkIdentity(ctx, tx, facts, user.ID); err != nil {
+			if err := s.linkIdentity(ctx, tx, facts, facts.EmailUser.ID); err != nil {
 				return err
 			}
-			return s.audit(ctx, tx, actor, teamID, "sso.link", user.ID, details)
+			e, err := s.auditEvent(actor, teamID, "sso.link", facts.EmailUser.ID, details)
+			if err != nil {
+				return err
+			}
+			open.Audit = []AuditEvent{e}
+			if open.User, err = tx.LockUser(ctx, facts.EmailUser.ID); err != nil {
+				return err
+			}
 		case SSOProvision:
-			if *user, err = s.provision(ctx, tx, facts, verdict.Role); err != nil {
+			if open.User, err = s.provision(ctx, tx, facts, verdict.Role); err != nil {
 				return err
 			}
 			details["role"] = string(verdict.Role)
-			return s.audit(ctx, tx, actor, teamID, "sso.provision", user.ID, details)
+			e, err := s.auditEvent(actor, teamID, "sso.provision", open.User.ID, details)
+			if err != nil {
+				return err
+			}
+			open.Audit = []AuditEvent{e}
+			// Created here: no sessions yet, and its one team is the
+			// connection's.
+			open.Created = true
+			if teamID != "" {
+				open.Teams = []Team{facts.Team}
+			}
 		default:
 			if verdict.Refusal == nil {
 				verdict.Refusal = Errorf(CodeInvalid, "sign-in refused")
@@ -189,6 +251,8 @@ func (s *Service) ssoTx(ctx context.Context, in SSOSignInInput, ref string, verd
 			details["email"] = clip(in.Claims.Email, 254)
 			return s.audit(ctx, tx, actor, teamID, "sso.refuse", "", details)
 		}
+		a.res.User = open.User
+		return s.openSession(ctx, tx, open)
 	})
 }
 
@@ -202,6 +266,9 @@ func (s *Service) ssoFacts(ctx context.Context, tx Tx, in SSOSignInInput) (SSOFa
 	}
 	if !c.Enabled {
 		return f, Errorf(CodeNotFound, "this sign-in connection is turned off; contact your Team Admin")
+	}
+	if !in.ConnectionVersion.IsZero() && !c.UpdatedAt.Equal(in.ConnectionVersion) {
+		return f, ErrSSOConnectionChanged
 	}
 	f.Connection = c
 	if link, err := tx.GetExternalIdentity(ctx, c.ID, in.Claims.Subject); err == nil {

@@ -182,8 +182,8 @@ type Tx interface {
 	// id.
 	TouchSCIMToken(ctx context.Context, id string, at time.Time) error
 
-	// AppendAudit inserts e.
-	AppendAudit(ctx context.Context, e AuditEvent) error
+	// AppendAudit inserts each of es (several in one statement).
+	AppendAudit(ctx context.Context, es ...AuditEvent) error
 	// ListAudit returns up to limit (> 0) of a team's events, newest first;
 	// with an empty teamID, events outside any team.
 	ListAudit(ctx context.Context, teamID string, limit int) ([]AuditEvent, error)

@@ -135,6 +135,20 @@ func (h *Handler) samlProvider(ctx context.Context, id string) (*saml.Provider, 
 	return sp, nil
 }
 
+// cachedSAMLProvider is samlProvider without reading the connection when
+// a copy is cached: for the ACS, whose sign-in transaction reads the
+// connection anyway and refuses (ErrSSOConnectionChanged) a response
+// checked against a copy that is no longer current.
+func (h *Handler) cachedSAMLProvider(ctx context.Context, id string) (*saml.Provider, error) {
+	h.mu.Lock()
+	cached, ok := h.samlSPs[id]
+	h.mu.Unlock()
+	if ok {
+		return cached.sp, nil
+	}
+	return h.samlProvider(ctx, id)
+}
+
 // flowCookieName holds the browser's binding for sign-ins in flight.
 func (h *Handler) flowCookieName() string {
 	if h.secure {
@@ -174,18 +188,35 @@ func (h *Handler) readBinding(r *http.Request) string {
 }
 
 // signIn finishes a verified sign-in: provision, link or refuse, then the
-// session cookie and the redirect.
-func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, in accounts.SSOSignInInput, returnTo string) {
+// session cookie and the redirect to returnTo, or to the return_to of the
+// sign-in in flight it consumed. When the connection changed after the
+// answer was checked against the cached copy, it forgets that copy and,
+// with again, writes nothing and returns true: check the answer again.
+func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, in accounts.SSOSignInInput, returnTo string, again bool) bool {
 	connectionID := in.ConnectionID
 	if c, err := r.Cookie(h.cookie); err == nil {
 		in.PreviousToken = c.Value
 	}
 	in.Decide, in.UserAgent, in.IP = h.decide, r.UserAgent(), clientIP(r)
 	res, err := h.svc.SSOSignIn(r.Context(), in)
+	if errors.Is(err, accounts.ErrSSOConnectionChanged) {
+		h.forget(connectionID)
+		if again {
+			return true
+		}
+		h.fail(w, r, connectionID, accounts.Errorf(accounts.CodeConflict,
+			"Your team's single sign-on settings changed while you were signing in. Start again."))
+		return false
+	}
+	if errors.Is(err, accounts.ErrUnknownSSOFlow) {
+		h.refuseSAML(w, r, connectionID, &saml.ValidationError{Check: saml.CheckInResponseTo,
+			PrivateErr: errors.New("InResponseTo names no sign-in this browser started, or one already finished")})
+		return false
+	}
 	if errors.Is(err, accounts.ErrReplayed) {
 		h.refuseSAML(w, r, connectionID, &saml.ValidationError{Check: saml.CheckReplay,
 			PrivateErr: errors.New("assertion " + in.AssertionID + " was used before")})
-		return
+		return false
 	}
 	var refusal *accounts.SSORefusal
 	if errors.As(err, &refusal) {
@@ -195,17 +226,29 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request, in accounts.SSO
 			Title: "You cannot sign in yet", Reason: string(refusal.Err.Code), Message: refusal.Err.Message,
 			AdminFix: refusal.AdminFix, Reference: refusal.Reference,
 		})
-		return
+		return false
 	}
 	if err != nil {
 		h.fail(w, r, connectionID, err)
-		return
+		return false
 	}
 	h.log.InfoContext(r.Context(), "sso sign-in", "connection", connectionID, "user", res.User.ID, "action", res.Action)
 	ck := &http.Cookie{Name: h.cookie, Value: res.Token, Path: "/", HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode}
 	http.SetCookie(w, ck)
 	w.Header().Set("Cache-Control", "no-store")
+	if in.FlowID != "" {
+		returnTo = res.Flow.ReturnTo
+	}
 	http.Redirect(w, r, policy.LocalReturnTo(returnTo), http.StatusSeeOther)
+	return false
+}
+
+// forget drops the cached copies of a connection's provider.
+func (h *Handler) forget(connectionID string) {
+	h.mu.Lock()
+	delete(h.samlSPs, connectionID)
+	delete(h.oidcRPs, connectionID)
+	h.mu.Unlock()
 }
 
 // fail renders a domain error or, for anything else, an internal error

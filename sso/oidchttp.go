@@ -41,6 +41,20 @@ func (h *Handler) oidcRP(ctx context.Context, id string) (*oidc.RP, error) {
 	return rp, nil
 }
 
+// cachedOIDCRP is oidcRP without reading the connection when a copy is
+// cached: for the callback, whose sign-in transaction reads the connection
+// anyway and refuses (ErrSSOConnectionChanged) an answer checked against
+// a copy that is no longer current.
+func (h *Handler) cachedOIDCRP(ctx context.Context, id string) (*oidc.RP, error) {
+	h.mu.Lock()
+	cached, ok := h.oidcRPs[id]
+	h.mu.Unlock()
+	if ok {
+		return cached.rp, nil
+	}
+	return h.oidcRP(ctx, id)
+}
+
 func (h *Handler) startOIDC(w http.ResponseWriter, r *http.Request, connectionID, returnTo string) {
 	rp, err := h.oidcRP(r.Context(), connectionID)
 	if err != nil {
@@ -91,7 +105,7 @@ func (h *Handler) OIDCCallback(w http.ResponseWriter, r *http.Request, connectio
 		}
 		params = r.PostForm
 	}
-	rp, err := h.oidcRP(ctx, connectionID)
+	rp, err := h.cachedOIDCRP(ctx, connectionID)
 	if err != nil {
 		h.fail(w, r, connectionID, err)
 		return
@@ -116,7 +130,10 @@ func (h *Handler) OIDCCallback(w http.ResponseWriter, r *http.Request, connectio
 		h.refuseOIDC(w, r, connectionID, err)
 		return
 	}
-	h.signIn(w, r, accounts.SSOSignInInput{ConnectionID: connectionID, Claims: claims}, flow.ReturnTo)
+	// The code is spent: a connection changed since the copy was cached
+	// means starting again.
+	h.signIn(w, r, accounts.SSOSignInInput{ConnectionID: connectionID, Claims: claims, ConnectionVersion: rp.Connection().UpdatedAt},
+		flow.ReturnTo, false)
 }
 
 func (h *Handler) refuseOIDC(w http.ResponseWriter, r *http.Request, connectionID string, err error) {

@@ -62,41 +62,37 @@ func (h *Handler) startSAML(w http.ResponseWriter, r *http.Request, connectionID
 // exempt from cross-origin protection: the IdP's page posts it).
 func (h *Handler) SAMLACS(w http.ResponseWriter, r *http.Request, connectionID string) {
 	ctx := r.Context()
-	sp, err := h.samlProvider(ctx, connectionID)
-	if err != nil {
-		h.fail(w, r, connectionID, err)
-		return
-	}
 	if err := r.ParseForm(); err != nil {
 		h.refuseSAML(w, r, connectionID, &saml.ValidationError{Check: saml.CheckInput, PrivateErr: err})
 		return
 	}
-	res, err := sp.Validate(r.PostForm.Get("SAMLResponse"))
-	if err != nil {
-		h.refuseSAML(w, r, connectionID, err)
-		return
-	}
-	returnTo := r.PostForm.Get("RelayState")
-	if res.InResponseTo != "" {
-		// Ours, unused, unexpired, and started by this very browser.
-		flow, err := h.svc.ConsumeSSOFlow(ctx, res.InResponseTo, h.readBinding(r))
-		if err == nil && flow.ConnectionID != connectionID {
-			err = accounts.ErrNotFound
-		}
-		if accounts.ErrorCode(err) == accounts.CodeNotFound {
-			h.refuseSAML(w, r, connectionID, &saml.ValidationError{Check: saml.CheckInResponseTo,
-				PrivateErr: errors.New("InResponseTo names no sign-in this browser started, or one already finished")})
-			return
-		}
+	// The cached provider first; when the sign-in finds the connection
+	// changed since, the response is checked again against the current one.
+	provider := h.cachedSAMLProvider
+	for attempt := 0; ; attempt++ {
+		sp, err := provider(ctx, connectionID)
 		if err != nil {
 			h.fail(w, r, connectionID, err)
 			return
 		}
-		returnTo = flow.ReturnTo
+		res, err := sp.Validate(r.PostForm.Get("SAMLResponse"))
+		if err != nil {
+			h.refuseSAML(w, r, connectionID, err)
+			return
+		}
+		// The request (when the response answers one) is consumed and the
+		// assertion ID recorded in the sign-in's own transaction.
+		in := accounts.SSOSignInInput{ConnectionID: connectionID, Claims: res.Claims,
+			AssertionID: res.AssertionID, AssertionExpires: res.NotOnOrAfter, ConnectionVersion: sp.Connection().UpdatedAt}
+		if res.InResponseTo != "" {
+			// Ours, unused, unexpired, and started by this very browser.
+			in.FlowID, in.FlowBinding = res.InResponseTo, h.readBinding(r)
+		}
+		if !h.signIn(w, r, in, r.PostForm.Get("RelayState"), attempt == 0) {
+			return
+		}
+		provider = h.samlProvider
 	}
-	// The assertion ID is recorded in the sign-in's own transaction.
-	h.signIn(w, r, accounts.SSOSignInInput{ConnectionID: connectionID, Claims: res.Claims,
-		AssertionID: res.AssertionID, AssertionExpires: res.NotOnOrAfter}, returnTo)
 }
 
 // refuseSAML logs which check failed and why, and shows a safe page.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/idbridge/idbridge/accounts"
@@ -30,20 +31,31 @@ func scanAudit(row scanner) (accounts.AuditEvent, error) {
 	return e, nil
 }
 
-func (q queries) AppendAudit(ctx context.Context, e accounts.AuditEvent) error {
-	var details *string // NULL when empty, so reads give back nil
-	if len(e.Details) > 0 {
-		b, err := json.Marshal(e.Details)
-		if err != nil {
-			return fmt.Errorf("postgres: append audit: %w", err)
-		}
-		s := string(b)
-		details = &s
+func (q queries) AppendAudit(ctx context.Context, es ...accounts.AuditEvent) error {
+	if len(es) == 0 {
+		return nil
 	}
-	_, err := q.db.Exec(ctx, `
-		INSERT INTO audit_events (`+auditCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		e.ID, e.TeamID, string(e.ActorKind), e.ActorID, e.Action, e.TargetID, e.IP, details, micro(e.CreatedAt))
-	if err != nil {
+	var sql strings.Builder
+	sql.WriteString(`INSERT INTO audit_events (` + auditCols + `) VALUES `)
+	args := make([]any, 0, 9*len(es))
+	for i, e := range es {
+		var details *string // NULL when empty, so reads give back nil
+		if len(e.Details) > 0 {
+			b, err := json.Marshal(e.Details)
+			if err != nil {
+				return fmt.Errorf("postgres: append audit: %w", err)
+			}
+			s := string(b)
+			details = &s
+		}
+		if i > 0 {
+			sql.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&sql, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9)
+		args = append(args, e.ID, e.TeamID, string(e.ActorKind), e.ActorID, e.Action, e.TargetID, e.IP, details, micro(e.CreatedAt))
+	}
+	if _, err := q.db.Exec(ctx, sql.String(), args...); err != nil {
 		return fail("append audit", err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/idbridge/idbridge/accounts"
@@ -32,20 +33,26 @@ func scanAudit(row scanner) (accounts.AuditEvent, error) {
 	return e, nil
 }
 
-func (q queries) AppendAudit(ctx context.Context, e accounts.AuditEvent) error {
-	var details any // NULL when empty, so reads give back nil
-	if len(e.Details) > 0 {
-		b, err := json.Marshal(e.Details)
-		if err != nil {
-			return fmt.Errorf("sqlite: append audit: %w", err)
-		}
-		details = string(b)
+func (q queries) AppendAudit(ctx context.Context, es ...accounts.AuditEvent) error {
+	if len(es) == 0 {
+		return nil
 	}
-	_, err := q.db.ExecContext(ctx, `
-		INSERT INTO audit_events (`+auditCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.TeamID, string(e.ActorKind), e.ActorID, e.Action, e.TargetID, e.IP, details,
-		unixMicro(e.CreatedAt))
-	if err != nil {
+	sql := `INSERT INTO audit_events (` + auditCols + `) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(es)), ", ")
+	args := make([]any, 0, 9*len(es))
+	for _, e := range es {
+		var details any // NULL when empty, so reads give back nil
+		if len(e.Details) > 0 {
+			b, err := json.Marshal(e.Details)
+			if err != nil {
+				return fmt.Errorf("sqlite: append audit: %w", err)
+			}
+			details = string(b)
+		}
+		args = append(args, e.ID, e.TeamID, string(e.ActorKind), e.ActorID, e.Action, e.TargetID, e.IP, details,
+			unixMicro(e.CreatedAt))
+	}
+	if _, err := q.db.ExecContext(ctx, sql, args...); err != nil {
 		return fail("append audit", err)
 	}
 	return nil

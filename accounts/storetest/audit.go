@@ -31,6 +31,26 @@ func testAudit(t *testing.T, newStore newStoreFunc) {
 		}
 	})
 
+	t.Run("AppendAudit writes several events in one call, and none when one of them clashes", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := newStore(t), t.Context()
+		team := createTeam(t, s, "acme")
+		a, b := newAuditEvent(team.ID, at(0)), newAuditEvent(team.ID, at(time.Minute))
+		b.Details = map[string]string{"reference": "ABC"}
+		noErr(t, s.AppendAudit(ctx, a, b))
+		noErr(t, s.AppendAudit(ctx))
+		got, err := s.ListAudit(ctx, team.ID, 10)
+		noErr(t, err)
+		same(t, "ListAudit", got, []accounts.AuditEvent{b, a})
+		c := newAuditEvent(team.ID, at(2*time.Minute))
+		if err := s.AppendAudit(ctx, c, a); err == nil {
+			t.Fatal("AppendAudit with an event ID that exists: no error")
+		}
+		got, err = s.ListAudit(ctx, team.ID, 10)
+		noErr(t, err)
+		same(t, "ListAudit after a clash", got, []accounts.AuditEvent{b, a})
+	})
+
 	t.Run("ListAudit is scoped to one team, and an empty team ID lists events outside any team", func(t *testing.T) {
 		t.Parallel()
 		s, ctx := newStore(t), t.Context()

@@ -360,6 +360,40 @@ func TestSAMLSignInEndToEnd(t *testing.T) {
 			}
 		})
 
+		// The ACS checks a response against its cached copy of the
+		// connection; the sign-in's transaction finds out whether that copy
+		// is still current.
+		setConnection := func(t *testing.T, metadata string) {
+			t.Helper()
+			if _, err := openTestStore(t, db).UpdateSSOConnection(t.Context(), conn["id"], func(c *accounts.SSOConnection) error {
+				c.SAML.IdPMetadata, c.UpdatedAt = metadata, time.Now()
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Run("a response checked against a cached copy of a connection that changed since is checked again and accepted", func(t *testing.T) {
+			b := newBrowser(t)
+			action, form := idpForm(t, b.pick(b.get(srv.url+"/sso/start?team=acme&return_to=/api/v1/me"), "alice"))
+			setConnection(t, string(md))
+			if me := b.post(action, idpSrv.URL, form); me.status != 200 || me.url.Path != "/api/v1/me" {
+				t.Fatalf("after ACS: %d at %s:\n%s", me.status, me.url, me.body)
+			}
+		})
+
+		t.Run("once the IdP metadata is replaced, a response from the old IdP is refused though its copy was cached", func(t *testing.T) {
+			other, _ := newTestIdP(t)
+			otherMD, _ := other.MetadataXML()
+			b := newBrowser(t)
+			action, form := idpForm(t, b.pick(b.get(srv.url+"/sso/start?team=acme"), "alice"))
+			setConnection(t, string(otherMD))
+			defer setConnection(t, string(md))
+			p := b.post(action, idpSrv.URL, form)
+			if m := reasonAttr.FindStringSubmatch(p.body); p.status != 400 || m == nil || !strings.HasPrefix(m[1], "saml_") {
+				t.Fatalf("got %d with reason %v, want 400 and a SAML check; body:\n%s", p.status, m, p.body)
+			}
+		})
+
 		t.Run("a disabled connection is not offered and refuses responses", func(t *testing.T) {
 			b := newBrowser(t)
 			action, form := idpForm(t, b.pick(b.get(srv.url+"/sso/start?team=acme"), "alice"))

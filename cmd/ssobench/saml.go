@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"encoding/xml"
 	"fmt"
@@ -12,7 +15,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/beevik/etree"
@@ -64,7 +66,8 @@ func newSAMLIdP(domain string) (*samlIdP, error) {
 		SignatureMethod: dsig.RSASHA256SignatureMethod}}, nil
 }
 
-// connect creates the team's IdP-initiated SAML connection.
+// connect creates the team's SAML connection (SP-initiated only, the
+// default).
 func (s *samlIdP) connect(ctx context.Context, svc *accounts.Service, ring *keyring.Ring, teamID string) (accounts.SSOConnection, error) {
 	md, err := xml.Marshal(s.idp.Metadata())
 	if err != nil {
@@ -77,7 +80,7 @@ func (s *samlIdP) connect(ctx context.Context, svc *accounts.Service, ring *keyr
 	s.spKey, s.spCert = key, cert
 	return svc.CreateSSOConnection(ctx, accounts.CreateSSOConnectionInput{
 		TeamID: teamID, Protocol: accounts.ProtocolSAML, Name: "SAML", Sealer: ring, Actor: accounts.OperatorActor(),
-		SAML:     accounts.SAMLConfig{IdPMetadata: string(md), AllowIdPInitiated: true, SPCertificate: string(certPEM)},
+		SAML:     accounts.SAMLConfig{IdPMetadata: string(md), SPCertificate: string(certPEM)},
 		SPKeyPEM: keyPEM,
 	})
 }
@@ -102,46 +105,78 @@ func (s *samlIdP) learnSP(base, connID string) error {
 	mu, _ := url.Parse(saml.EntityID(base, connID))
 	au, _ := url.Parse(s.acs)
 	s.bare = crewjam.ServiceProvider{EntityID: mu.String(), Key: s.spKey, Certificate: s.spCert, MetadataURL: *mu, AcsURL: *au,
-		IDPMetadata: s.idp.Metadata(), AllowIDPInitiated: true}
+		IDPMetadata: s.idp.Metadata()}
 	return nil
 }
 
-// responses signs n IdP-initiated, encrypted responses, each for a new
-// person (so the ACS provisions on first sight), on every CPU.
-func (s *samlIdP) responses(n int, _ accounts.SSOConnection) ([][]byte, error) {
-	out := make([][]byte, n)
-	errs := make(chan error, n)
-	var wg sync.WaitGroup
-	work := make(chan int)
-	for range 4 {
-		wg.Go(func() {
-			for i := range work {
-				b, err := s.response(i)
-				if err != nil {
-					errs <- err
-					continue
-				}
-				out[i] = b
-			}
-		})
-	}
-	for i := range n {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return nil, err
-	}
-	return out, nil
+// samlFlow is an SP-initiated sign-in, started at /sso/start and
+// answered by the IdP: the browser's flow cookie, the request ID, the
+// signed response and the ACS form that carries it.
+type samlFlow struct {
+	cookie    string
+	requestID string
+	response  []byte
+	form      string
 }
 
-func (s *samlIdP) response(i int) ([]byte, error) {
+// samlFlows starts n sign-ins (each for a new person, so the ACS
+// provisions on first sight) and has the IdP answer each.
+func (b *bench) samlFlows(n, clients int) ([]samlFlow, error) {
+	client := noRedirects(clients)
+	flows := make([]samlFlow, n)
+	res := phase("(start SAML sign-ins and sign responses)", clients, n, 0, func(_, i int) error {
+		resp, err := client.Get(b.srv.URL + "/sso/start?connection=" + b.samlConn.ID)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		loc, err := resp.Location()
+		if err != nil || len(resp.Cookies()) == 0 {
+			return fmt.Errorf("start answered %d without a redirect and a flow cookie", resp.StatusCode)
+		}
+		id, err := requestID(loc.Query().Get("SAMLRequest"))
+		if err != nil {
+			return err
+		}
+		signed, err := b.idp.response(i, id)
+		if err != nil {
+			return err
+		}
+		ck := resp.Cookies()[0]
+		flows[i] = samlFlow{cookie: ck.Name + "=" + ck.Value, requestID: id, response: signed,
+			form: url.Values{"SAMLResponse": {encode(signed)}}.Encode()}
+		return nil
+	})
+	if res.errors > 0 {
+		return nil, fmt.Errorf("%d SAML sign-ins did not start", res.errors)
+	}
+	return flows, nil
+}
+
+// requestID reads the ID of an HTTP-Redirect AuthnRequest.
+func requestID(samlRequest string) (string, error) {
+	deflated, err := base64.StdEncoding.DecodeString(samlRequest)
+	if err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(flate.NewReader(bytes.NewReader(deflated)))
+	if err != nil {
+		return "", err
+	}
+	var req crewjam.AuthnRequest
+	if err := xml.Unmarshal(b, &req); err != nil {
+		return "", err
+	}
+	return req.ID, nil
+}
+
+// response answers request inResponseTo with an encrypted assertion.
+func (s *samlIdP) response(i int, inResponseTo string) ([]byte, error) {
 	now := time.Now()
 	req := &crewjam.IdpAuthnRequest{
 		IDP: s.idp, HTTPRequest: httptest.NewRequest(http.MethodPost, "https://idp.bench.test/sso", nil), Now: now,
-		Request:                 crewjam.AuthnRequest{IssueInstant: now},
+		Request:                 crewjam.AuthnRequest{ID: inResponseTo, IssueInstant: now},
 		ServiceProviderMetadata: s.spMeta, SPSSODescriptor: &s.spMeta.SPSSODescriptors[0],
 		ACSEndpoint: &crewjam.IndexedEndpoint{Binding: crewjam.HTTPPostBinding, Location: s.acs},
 	}
@@ -160,23 +195,24 @@ func (s *samlIdP) response(i int) ([]byte, error) {
 }
 
 // bareValidation is crewjam/saml validating the same responses, nothing
-// else: no replay record, no account, no session.
-func (b *bench) bareValidation(responses [][]byte, clients int) result {
+// else: no replay record, no request consumed, no account, no session.
+func (b *bench) bareValidation(flows []samlFlow, clients int) result {
 	acs := b.idp.bare.AcsURL
-	return phase("crewjam/saml validation alone", clients, len(responses), 0, func(_, i int) error {
+	return phase("crewjam/saml validation alone", clients, len(flows), 0, func(_, i int) error {
 		sp := b.idp.bare
-		_, err := sp.ParseXMLResponse(responses[i], nil, acs)
+		_, err := sp.ParseXMLResponse(flows[i].response, []string{flows[i].requestID}, acs)
 		return err
 	})
 }
 
-// acs posts each response to the ACS as a browser would.
-func (b *bench) acs(responses [][]byte, clients int) result {
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: clients},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return phase("SAML ACS (validate, replay record, JIT, session)", clients, len(responses), 0, func(_, i int) error {
-		form := url.Values{"SAMLResponse": {encode(responses[i])}}
-		resp, err := client.Post(b.idp.acs, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+// acs posts each response to the ACS as the browser would.
+func (b *bench) acs(flows []samlFlow, clients int) result {
+	client := noRedirects(clients)
+	return phase("SAML ACS (validate, request, replay record, JIT, session)", clients, len(flows), 0, func(_, i int) error {
+		req, _ := http.NewRequest(http.MethodPost, b.idp.acs, strings.NewReader(flows[i].form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Cookie", flows[i].cookie)
+		resp, err := client.Do(req)
 		if err != nil {
 			return err
 		}
@@ -187,4 +223,10 @@ func (b *bench) acs(responses [][]byte, clients int) result {
 		}
 		return nil
 	})
+}
+
+// noRedirects is a browser that shows us each redirect.
+func noRedirects(clients int) *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: clients},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }

@@ -121,6 +121,9 @@ func New(ctx context.Context, p Params) (*RP, error) {
 	}, nil
 }
 
+// Connection is the connection the RP was built from.
+func (rp *RP) Connection() accounts.SSOConnection { return rp.conn }
+
 // AuthURL is where the browser goes to sign in: code flow, PKCE S256,
 // nonce, and form_post when the connection asks for it.
 func (rp *RP) AuthURL(state, nonce, verifier string) string {

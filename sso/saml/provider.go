@@ -1,6 +1,7 @@
 package saml
 
 import (
+	"crypto/x509"
 	"encoding/xml"
 	"fmt"
 	"net/url"
@@ -33,8 +34,10 @@ type Params struct {
 type Provider struct {
 	conn accounts.SSOConnection
 	sp   crewjam.ServiceProvider // read-only after New; copied per validation
-	skew time.Duration
-	now  func() time.Time
+	// idpCerts are the metadata's signing certificates, parsed once.
+	idpCerts []*x509.Certificate
+	skew     time.Duration
+	now      func() time.Time
 }
 
 // EntityID is a connection's SP entity ID: its metadata URL, as Okta and
@@ -75,7 +78,7 @@ func New(p Params) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr := &Provider{conn: c, skew: p.Skew, now: p.Now}
+	pr := &Provider{conn: c, skew: p.Skew, now: p.Now, idpCerts: idpCerts(idp)}
 	if pr.skew <= 0 {
 		pr.skew = DefaultSkew
 	}

@@ -8,15 +8,17 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+	crewjam "github.com/crewjam/saml"
 	dsig "github.com/russellhaering/goxmldsig"
 	"github.com/russellhaering/goxmldsig/etreeutils"
 )
 
 // idpCerts are the signing certificates in the IdP metadata; several at
-// once while the IdP rotates its key.
-func (p *Provider) idpCerts() []*x509.Certificate {
+// once while the IdP rotates its key. New parses them once per connection
+// version.
+func idpCerts(idp *crewjam.EntityDescriptor) []*x509.Certificate {
 	var certs []*x509.Certificate
-	for _, d := range p.sp.IDPMetadata.IDPSSODescriptors {
+	for _, d := range idp.IDPSSODescriptors {
 		for _, kd := range d.KeyDescriptors {
 			if kd.Use != "" && kd.Use != "signing" {
 				continue
@@ -49,7 +51,7 @@ func (p *Provider) verifyAssertionSignature(a *etree.Element) error {
 // verifySignature checks el's enveloped signature against the metadata's
 // certificates.
 func (p *Provider) verifySignature(a *etree.Element) error {
-	store := dsig.MemoryX509CertificateStore{Roots: p.idpCerts()}
+	store := dsig.MemoryX509CertificateStore{Roots: p.idpCerts}
 	if len(store.Roots) == 0 {
 		return errors.New("no usable signing certificate in the IdP metadata")
 	}

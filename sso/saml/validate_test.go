@@ -171,7 +171,7 @@ func TestEverySigningCertificateInTheMetadataIsTrusted(t *testing.T) {
 	}
 	nextMD, _ := ParseIdPMetadata([]byte(next.metadataXML(t)))
 	ed.IDPSSODescriptors[0].KeyDescriptors = append(ed.IDPSSODescriptors[0].KeyDescriptors, nextMD.IDPSSODescriptors[0].KeyDescriptors...)
-	sp.provider.sp.IDPMetadata = ed
+	sp.provider.sp.IDPMetadata, sp.provider.idpCerts = ed, idpCerts(ed)
 	if _, err := sp.provider.Validate(forge(t, idp, sp, forgery{requestID: "id-r", signer: next})); err != nil {
 		t.Fatalf("signed with the second certificate: %v (%v)", err, errors.Unwrap(err))
 	}
