@@ -76,3 +76,22 @@ type SCIMUserGroup struct {
 	GroupID     string
 	DisplayName string
 }
+
+// SCIMUserUpdate is a SCIM user update computed outside a transaction, for
+// Store.ApplySCIMUserUpdate.
+type SCIMUserUpdate struct {
+	Cur    SCIMUser // the SCIM user the update was computed from
+	Fields SCIMUserFields
+	At     time.Time
+	Event  AuditEvent
+	// Deactivation is written only if the update deactivates the account:
+	// how the person is told. Nil when the caller did not plan for one.
+	Deactivation *NoticeRows
+}
+
+// NoticeRows are the rows one notice becomes: an inbox entry and outbox
+// messages, as the person's preferences allow.
+type NoticeRows struct {
+	Notifications []Notification
+	Outbox        []OutboxMessage
+}
