@@ -55,12 +55,20 @@ type SCIMQuery struct {
 	SortDescending bool
 	StartIndex     int // 1-based; < 1 means 1
 	Count          int // page size; 0 returns only the total
+	// WithGroups (users only) asks for the page's users' memberships in
+	// the team's groups with the page, in the same round trip where the
+	// backend can.
+	WithGroups bool
 }
 
 // SCIMPage is one page of a query and the total number of matches.
 type SCIMPage[T any] struct {
 	Total     int
 	Resources []T
+	// Groups, with SCIMQuery.WithGroups, are the memberships of the page's
+	// users in the team's groups, ordered as ListSCIMUsersGroups orders
+	// them.
+	Groups []SCIMUserGroup
 }
 
 // SCIMMember is one member of a group as the group lists it.

@@ -218,8 +218,9 @@ type Tx interface {
 	// id, active, meta.created and meta.lastModified use columns (userName
 	// eq and externalId eq are index lookups), other paths the Document.
 	// Resources lacking the SortBy attribute come last in either direction;
-	// ties break by id. Returns a CodeInvalidFilter error for a filter it
-	// cannot translate.
+	// ties break by id. With q.WithGroups it also returns the page's
+	// users' groups (as ListSCIMUsersGroups would). Returns a
+	// CodeInvalidFilter error for a filter it cannot translate.
 	ListSCIMUsers(ctx context.Context, q SCIMQuery) (SCIMPage[SCIMUser], error)
 
 	// CreateSCIMGroup inserts g. Returns ErrGroupNameTaken on a DisplayName
