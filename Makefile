@@ -6,7 +6,7 @@ DATA      ?= ./data
 DB        ?= sqlite:$(DATA)/idbridge.db
 KEY_FILE  ?= $(DATA)/encryption.key
 
-.PHONY: build run test vet staticcheck fmt-check bench-scim bench-sso clean
+.PHONY: build run test vet staticcheck fmt-check bench-scim bench-scim-scale bench-sso clean
 
 build:
 	$(GO) build -o bin/idbridge ./cmd/idbridge
@@ -39,6 +39,12 @@ staticcheck:
 # SCIM throughput beside the raw database ceiling, on a scratch database.
 bench-scim:
 	./scripts/bench-scim.sh
+
+# An initial sync of 100,000 users, list and filter latency at 1k and 100k
+# users, 80 teams pushing at once, and the server's peak RSS, on a scratch
+# database.
+bench-scim-scale:
+	./scripts/bench-scim-scale.sh
 
 # SAML ACS and OIDC callback handling beside crewjam/saml's bare validation
 # rate and the raw INSERT rate, on a scratch database.

@@ -168,6 +168,45 @@ func (s *Service) notify(ctx context.Context, tx Tx, u User, n Notice) error {
 	if err != nil {
 		return err
 	}
+	rows, slack, err := s.noticeRows(prefs, u, n)
+	if err != nil {
+		return err
+	}
+	for i := range rows.Notifications {
+		if err := tx.CreateNotification(ctx, &rows.Notifications[i]); err != nil {
+			return err
+		}
+	}
+	for i := range rows.Outbox {
+		if err := tx.EnqueueOutbox(ctx, &rows.Outbox[i]); err != nil {
+			return err
+		}
+	}
+	if !slack {
+		return nil
+	}
+	teams, err := tx.ListUserMemberships(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range teams {
+		if _, err := tx.GetSlackWebhook(ctx, m.TeamID); err != nil {
+			if ErrorCode(err) == CodeNotFound {
+				continue
+			}
+			return err
+		}
+		if err := s.enqueue(ctx, tx, ChannelSlack, m.TeamID, n.Title, u.Username+": "+n.Title+". "+n.Body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// noticeRows is what n becomes for u under prefs in the inbox and by
+// email; slack reports that the preferences also ask for Slack, whose
+// messages depend on the user's teams' webhooks.
+func (s *Service) noticeRows(prefs []NotificationPref, u User, n Notice) (rows NoticeRows, slack bool, err error) {
 	for _, p := range prefs {
 		if p.Category != n.Category || !p.Enabled {
 			continue
@@ -176,50 +215,45 @@ func (s *Service) notify(ctx context.Context, tx Tx, u User, n Notice) error {
 		case ChannelInApp:
 			id, err := newID()
 			if err != nil {
-				return err
+				return NoticeRows{}, false, err
 			}
-			if err := tx.CreateNotification(ctx, &Notification{ID: id, UserID: u.ID, Category: n.Category,
-				Title: n.Title, Body: n.Body, Link: n.Link, CreatedAt: s.Now()}); err != nil {
-				return err
-			}
+			rows.Notifications = append(rows.Notifications, Notification{ID: id, UserID: u.ID, Category: n.Category,
+				Title: n.Title, Body: n.Body, Link: n.Link, CreatedAt: s.Now()})
 		case ChannelEmail:
 			body := "Hello " + u.Username + ",\n\n" + n.Body + "\n"
 			if n.Link != "" {
 				body += "\n" + s.link(n.Link) + "\n"
 			}
-			if err := s.enqueue(ctx, tx, ChannelEmail, u.Email, n.Title, body); err != nil {
-				return err
-			}
-		case ChannelSlack:
-			teams, err := tx.ListUserMemberships(ctx, u.ID)
+			m, err := s.outboxMessage(ChannelEmail, u.Email, n.Title, body)
 			if err != nil {
-				return err
+				return NoticeRows{}, false, err
 			}
-			for _, m := range teams {
-				if _, err := tx.GetSlackWebhook(ctx, m.TeamID); err != nil {
-					if ErrorCode(err) == CodeNotFound {
-						continue
-					}
-					return err
-				}
-				if err := s.enqueue(ctx, tx, ChannelSlack, m.TeamID, n.Title, u.Username+": "+n.Title+". "+n.Body); err != nil {
-					return err
-				}
-			}
+			rows.Outbox = append(rows.Outbox, m)
+		case ChannelSlack:
+			slack = true
 		}
 	}
-	return nil
+	return rows, slack, nil
 }
 
 // enqueue writes one outbox message inside tx, due now.
 func (s *Service) enqueue(ctx context.Context, tx Tx, ch NotificationChannel, to, subject, body string) error {
-	id, err := newID()
+	m, err := s.outboxMessage(ch, to, subject, body)
 	if err != nil {
 		return err
 	}
+	return tx.EnqueueOutbox(ctx, &m)
+}
+
+// outboxMessage is one outbox message, due now.
+func (s *Service) outboxMessage(ch NotificationChannel, to, subject, body string) (OutboxMessage, error) {
+	id, err := newID()
+	if err != nil {
+		return OutboxMessage{}, err
+	}
 	now := s.Now()
-	return tx.EnqueueOutbox(ctx, &OutboxMessage{ID: id, Channel: ch, Recipient: to, Subject: subject, Body: body,
-		CreatedAt: now, NextAttemptAt: now})
+	return OutboxMessage{ID: id, Channel: ch, Recipient: to, Subject: subject, Body: body,
+		CreatedAt: now, NextAttemptAt: now}, nil
 }
 
 // link is an absolute URL under the configured base URL.

@@ -311,9 +311,8 @@ func (s *Service) updateSCIMUserFast(ctx context.Context, actor Actor, teamID, u
 	if err := f.validate(); err != nil {
 		return SCIMUser{}, false, err
 	}
-	// A password needs hashing, and a deactivation tells the person they
-	// were signed out, in the same transaction: both take the slow path.
-	if f.Password != "" || (cur.Active && !f.Active) {
+	// A password needs hashing in the transaction: the slow path.
+	if f.Password != "" {
 		return SCIMUser{}, false, nil
 	}
 	now := s.Now()
@@ -321,7 +320,22 @@ func (s *Service) updateSCIMUserFast(ctx context.Context, actor Actor, teamID, u
 	if err != nil {
 		return SCIMUser{}, false, err
 	}
-	out, err := s.store.ApplySCIMUserUpdate(ctx, cur, f, now, e)
+	up := SCIMUserUpdate{Cur: cur, Fields: f, At: now, Event: e}
+	if cur.Active && !f.Active {
+		// A deactivation tells the person they were signed out, in the same
+		// write. Slack needs their teams' webhooks read in the
+		// transaction: the slow path.
+		prefs, err := notificationPrefs(ctx, s.store, userID)
+		if err != nil {
+			return SCIMUser{}, false, err
+		}
+		rows, slack, err := s.noticeRows(prefs, User{ID: userID, Username: f.UserName, Email: f.Email}, signedOutByTeamNotice())
+		if err != nil || slack {
+			return SCIMUser{}, false, err
+		}
+		up.Deactivation = &rows
+	}
+	out, err := s.store.ApplySCIMUserUpdate(ctx, up)
 	switch {
 	case err == nil:
 		return out, true, nil

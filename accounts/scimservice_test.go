@@ -88,6 +88,10 @@ func TestSCIMProvisioningLifecycle(t *testing.T) {
 	if n := signedOutByTeam(t, f, u.ID); n != 1 {
 		t.Fatalf("%d 'signed out by your team' notices after deactivation, want 1", n)
 	}
+	mail, err := f.svc.SentMail(f.ctx, 10)
+	if err != nil || len(mail) != 1 || mail[0].Recipient != "alice@acme.test" || mail[0].Subject != "You were signed out by your team" {
+		t.Fatalf("outbox after deactivation %+v, %v; want one email telling alice", mail, err)
+	}
 
 	// A failing fn (e.g. a stale If-Match) writes nothing.
 	stale := errors.New("stale version")

@@ -55,12 +55,20 @@ type SCIMQuery struct {
 	SortDescending bool
 	StartIndex     int // 1-based; < 1 means 1
 	Count          int // page size; 0 returns only the total
+	// WithGroups (users only) asks for the page's users' memberships in
+	// the team's groups with the page, in the same round trip where the
+	// backend can.
+	WithGroups bool
 }
 
 // SCIMPage is one page of a query and the total number of matches.
 type SCIMPage[T any] struct {
 	Total     int
 	Resources []T
+	// Groups, with SCIMQuery.WithGroups, are the memberships of the page's
+	// users in the team's groups, ordered as ListSCIMUsersGroups orders
+	// them.
+	Groups []SCIMUserGroup
 }
 
 // SCIMMember is one member of a group as the group lists it.
@@ -75,4 +83,23 @@ type SCIMUserGroup struct {
 	UserID      string
 	GroupID     string
 	DisplayName string
+}
+
+// SCIMUserUpdate is a SCIM user update computed outside a transaction, for
+// Store.ApplySCIMUserUpdate.
+type SCIMUserUpdate struct {
+	Cur    SCIMUser // the SCIM user the update was computed from
+	Fields SCIMUserFields
+	At     time.Time
+	Event  AuditEvent
+	// Deactivation is written only if the update deactivates the account:
+	// how the person is told. Nil when the caller did not plan for one.
+	Deactivation *NoticeRows
+}
+
+// NoticeRows are the rows one notice becomes: an inbox entry and outbox
+// messages, as the person's preferences allow.
+type NoticeRows struct {
+	Notifications []Notification
+	Outbox        []OutboxMessage
 }

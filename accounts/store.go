@@ -32,20 +32,22 @@ type Store interface {
 	// that tells which. It is not part of Tx: it is its own transaction.
 	ProvisionSCIMUser(ctx context.Context, u User, su SCIMUser, e AuditEvent) error
 
-	// ApplySCIMUserUpdate writes an update computed from cur, if the team's
-	// SCIM user is still at cur.Version, in as few round trips as the
-	// backend can: the SCIM user's ExternalID, UserName, Active and
-	// Document from f, UpdatedAt at, Version cur.Version+1; the account's
-	// Username (f.UserName), Name and Email, EmailVerifiedAt at when the
-	// email changed beyond letter case or was unverified, and Status
-	// (active exactly when f.Active); when that deactivates the account,
-	// the revocation of every session (reason "deactivated_by_idp"); and e,
+	// ApplySCIMUserUpdate writes an update computed from u.Cur, if the
+	// team's SCIM user is still at u.Cur.Version, in as few round trips as
+	// the backend can: the SCIM user's ExternalID, UserName, Active and
+	// Document from u.Fields, UpdatedAt u.At, Version u.Cur.Version+1; the
+	// account's Username (Fields.UserName), Name and Email, EmailVerifiedAt
+	// u.At when the email changed beyond letter case or was unverified, and
+	// Status (active exactly when Fields.Active); when that deactivates the
+	// account, the revocation of every session (reason
+	// "deactivated_by_idp") and the rows of u.Deactivation; and u.Event,
 	// whose Details it completes with "deactivated", "sessions_revoked" and
 	// "reactivated" as they apply. It may decline, writing nothing and
 	// returning ErrConflict (the version moved, a uniqueness clash, an
-	// unknown user, or a backend that gains nothing from it): the caller
-	// then takes InTx. f.Password is not its business.
-	ApplySCIMUserUpdate(ctx context.Context, cur SCIMUser, f SCIMUserFields, at time.Time, e AuditEvent) (SCIMUser, error)
+	// unknown user, a deactivation with a nil u.Deactivation, or a backend
+	// that gains nothing from it): the caller then takes InTx.
+	// Fields.Password is not its business.
+	ApplySCIMUserUpdate(ctx context.Context, u SCIMUserUpdate) (SCIMUser, error)
 
 	// Ping reports whether the database is reachable.
 	Ping(ctx context.Context) error
@@ -216,8 +218,9 @@ type Tx interface {
 	// id, active, meta.created and meta.lastModified use columns (userName
 	// eq and externalId eq are index lookups), other paths the Document.
 	// Resources lacking the SortBy attribute come last in either direction;
-	// ties break by id. Returns a CodeInvalidFilter error for a filter it
-	// cannot translate.
+	// ties break by id. With q.WithGroups it also returns the page's
+	// users' groups (as ListSCIMUsersGroups would). Returns a
+	// CodeInvalidFilter error for a filter it cannot translate.
 	ListSCIMUsers(ctx context.Context, q SCIMQuery) (SCIMPage[SCIMUser], error)
 
 	// CreateSCIMGroup inserts g. Returns ErrGroupNameTaken on a DisplayName

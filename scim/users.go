@@ -52,17 +52,15 @@ func (h *users) GetAll(r *http.Request, p scim.ListRequestParams) (scim.Page, er
 
 // page runs a list query and renders its users.
 func (h *users) page(r *http.Request, q accounts.SCIMQuery) (int, []scim.Resource, error) {
+	// The groups come with the page, in the same statement.
+	q.WithGroups = !omitted(r, h.schemas(), "groups")
 	page, err := h.svc.ListSCIMUsers(r.Context(), q)
 	if err != nil {
 		return 0, nil, toSCIM(r, h.log, err)
 	}
-	ids := make([]string, len(page.Resources))
-	for i, su := range page.Resources {
-		ids[i] = su.UserID
-	}
-	groups, err := h.groupsOf(r, q.TeamID, ids)
-	if err != nil {
-		return 0, nil, err
+	groups := make(map[string][]accounts.SCIMUserGroup, len(page.Resources))
+	for _, g := range page.Groups {
+		groups[g.UserID] = append(groups[g.UserID], g)
 	}
 	out := make([]scim.Resource, 0, len(page.Resources))
 	for _, su := range page.Resources {

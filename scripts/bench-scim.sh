@@ -31,14 +31,15 @@ psql -w "$server_url/postgres?sslmode=disable" -qc "CREATE DATABASE $db_name" >/
 token=$(./bin/idbridge scim-token create --db "$db" --team bench --name bench)
 ./bin/idbridge keygen > "$work/key"
 
+# PPROF_ADDR=127.0.0.1:6060 serves the server's profiles there meanwhile.
 ./bin/idbridge serve --db "$db" --addr 127.0.0.1:0 --encryption-key-file "$work/key" \
-	--log-level warn >"$work/out" 2>"$work/err" &
+	--log-level warn ${PPROF_ADDR:+--pprof-addr "$PPROF_ADDR"} >"$work/out" 2>"$work/err" &
 pid=$!
 for _ in $(seq 1 100); do
-	grep -q "listening on" "$work/out" && break
+	grep -q "^idbridge listening on" "$work/out" && break
 	sleep 0.1
 done
-addr=$(sed -n 's/.*listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/out")
+addr=$(sed -n 's/^idbridge listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/out")
 [[ -n "$addr" ]] || { cat "$work/err" >&2; exit 1; }
 
 ./bin/scimbench --server "$addr" --token "$token" --db "$db" "$@"

@@ -60,10 +60,16 @@ func scanNotification(r scanner) (accounts.Notification, error) {
 	return n, nil
 }
 
-func (q queries) CreateNotification(ctx context.Context, n *accounts.Notification) error {
+// insertNotification is the statement that inserts n, and its arguments.
+func insertNotification(n *accounts.Notification) (string, []any) {
 	n.CreatedAt, n.ReadAt = micro(n.CreatedAt), microPtr(n.ReadAt)
-	_, err := q.db.Exec(ctx, `INSERT INTO notifications (`+notificationCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		n.ID, n.UserID, string(n.Category), n.Title, n.Body, n.Link, n.CreatedAt, n.ReadAt)
+	return `INSERT INTO notifications (` + notificationCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		[]any{n.ID, n.UserID, string(n.Category), n.Title, n.Body, n.Link, n.CreatedAt, n.ReadAt}
+}
+
+func (q queries) CreateNotification(ctx context.Context, n *accounts.Notification) error {
+	sql, args := insertNotification(n)
+	_, err := q.db.Exec(ctx, sql, args...)
 	if err != nil {
 		return fail("create notification", err)
 	}
@@ -124,13 +130,19 @@ func scanOutbox(r scanner) (accounts.OutboxMessage, error) {
 	return m, nil
 }
 
-func (q queries) EnqueueOutbox(ctx context.Context, m *accounts.OutboxMessage) error {
+// insertOutbox is the statement that inserts m, and its arguments.
+func insertOutbox(m *accounts.OutboxMessage) (string, []any) {
 	m.CreatedAt, m.NextAttemptAt = micro(m.CreatedAt), micro(m.NextAttemptAt)
 	m.ClaimedUntil, m.SentAt, m.FailedAt = microPtr(m.ClaimedUntil), microPtr(m.SentAt), microPtr(m.FailedAt)
-	_, err := q.db.Exec(ctx, `INSERT INTO outbox (`+outboxCols+`)
+	return `INSERT INTO outbox (` + outboxCols + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		m.ID, string(m.Channel), m.Recipient, m.Subject, m.Body, m.CreatedAt, m.NextAttemptAt, m.Attempts,
-		m.ClaimID, m.ClaimedUntil, m.SentAt, m.FailedAt, m.LastError)
+		[]any{m.ID, string(m.Channel), m.Recipient, m.Subject, m.Body, m.CreatedAt, m.NextAttemptAt, m.Attempts,
+			m.ClaimID, m.ClaimedUntil, m.SentAt, m.FailedAt, m.LastError}
+}
+
+func (q queries) EnqueueOutbox(ctx context.Context, m *accounts.OutboxMessage) error {
+	sql, args := insertOutbox(m)
+	_, err := q.db.Exec(ctx, sql, args...)
 	if err != nil {
 		return fail("enqueue outbox", err)
 	}

@@ -45,7 +45,8 @@ func TestApplySCIMUserUpdate(t *testing.T) {
 	}
 	off := accounts.SCIMUserFields{UserName: "Ann", ExternalID: "x1", Email: "ann@acme.test", Name: "Ann A", Active: false, Document: json.RawMessage(`{"userName":"Ann"}`)}
 
-	got, err := s.ApplySCIMUserUpdate(ctx, ann, off, later, event())
+	none := &accounts.NoticeRows{}
+	got, err := s.ApplySCIMUserUpdate(ctx, accounts.SCIMUserUpdate{Cur: ann, Fields: off, At: later, Event: event(), Deactivation: none})
 	if err != nil || got.Version != 2 || got.Active || got.UserName != "Ann" || !got.UpdatedAt.Equal(later) {
 		t.Fatalf("ApplySCIMUserUpdate = %+v, %v", got, err)
 	}
@@ -71,7 +72,7 @@ func TestApplySCIMUserUpdate(t *testing.T) {
 		"email clash":    {bob, accounts.SCIMUserFields{UserName: "bob", Email: "Ann@acme.test", Active: true, Document: json.RawMessage(`{}`)}},
 		"unknown user":   {accounts.SCIMUser{TeamID: team.ID, UserID: uuid.NewString(), Version: 1}, off},
 	} {
-		if _, err := s.ApplySCIMUserUpdate(ctx, tc.cur, tc.f, later, event()); !errors.Is(err, accounts.ErrConflict) {
+		if _, err := s.ApplySCIMUserUpdate(ctx, accounts.SCIMUserUpdate{Cur: tc.cur, Fields: tc.f, At: later, Event: event(), Deactivation: none}); !errors.Is(err, accounts.ErrConflict) {
 			t.Errorf("%s: %v, want ErrConflict", name, err)
 		}
 	}

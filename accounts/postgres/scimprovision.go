@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -75,11 +74,13 @@ func (s *Store) ProvisionSCIMUser(ctx context.Context, u accounts.User, su accou
 }
 
 // ApplySCIMUserUpdate sends BEGIN and one statement that locks and writes
-// both rows (checking the version), then the revocation, the audit event
-// and COMMIT: two round trips instead of a dozen. The revocation is a
-// statement of its own, after the account's row lock is held, so it sees
-// every session a concurrent sign-in committed before the lock.
-func (s *Store) ApplySCIMUserUpdate(ctx context.Context, cur accounts.SCIMUser, f accounts.SCIMUserFields, at time.Time, e accounts.AuditEvent) (accounts.SCIMUser, error) {
+// both rows (checking the version), then the revocation, the audit event,
+// a deactivation's notices and COMMIT: two round trips instead of a
+// dozen. The revocation is a statement of its own, after the account's row
+// lock is held, so it sees every session a concurrent sign-in committed
+// before the lock.
+func (s *Store) ApplySCIMUserUpdate(ctx context.Context, up accounts.SCIMUserUpdate) (accounts.SCIMUser, error) {
+	cur, f, at, e := up.Cur, up.Fields, up.At, up.Event
 	if badText(cur.TeamID, cur.UserID, f.UserName, f.Email, f.Name, f.ExternalID) {
 		return accounts.SCIMUser{}, accounts.ErrConflict
 	}
@@ -146,6 +147,10 @@ func (s *Store) ApplySCIMUserUpdate(ctx context.Context, cur accounts.SCIMUser, 
 	}
 
 	deactivating := status == accounts.StatusDeactivated && was != string(accounts.StatusDeactivated)
+	if deactivating && up.Deactivation == nil {
+		_, _ = conn.Exec(ctx, "ROLLBACK")
+		return accounts.SCIMUser{}, accounts.ErrConflict // nobody planned how to tell the person
+	}
 	details := map[string]string{}
 	for k, v := range e.Details {
 		details[k] = v
@@ -172,11 +177,22 @@ func (s *Store) ApplySCIMUserUpdate(ctx context.Context, cur accounts.SCIMUser, 
 			     ELSE $10::jsonb END, $11)`,
 		cur.UserID, deactivating, at, e.ID, e.TeamID, string(e.ActorKind), e.ActorID, e.Action, e.IP,
 		string(detailsJSON), micro(e.CreatedAt))
+	if deactivating {
+		for i := range up.Deactivation.Notifications {
+			sql, args := insertNotification(&up.Deactivation.Notifications[i])
+			b.Queue(sql, args...)
+		}
+		for i := range up.Deactivation.Outbox {
+			sql, args := insertOutbox(&up.Deactivation.Outbox[i])
+			b.Queue(sql, args...)
+		}
+	}
 	b.Queue("COMMIT")
 	br = conn.SendBatch(ctx, b)
-	_, err = br.Exec()
-	if err == nil {
-		_, err = br.Exec()
+	for range b.Len() {
+		if _, err = br.Exec(); err != nil {
+			break
+		}
 	}
 	if cerr := br.Close(); err == nil {
 		err = cerr

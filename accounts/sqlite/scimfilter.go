@@ -77,7 +77,17 @@ var scimGroups = &scimResource{
 }
 
 func (q queries) ListSCIMUsers(ctx context.Context, sq accounts.SCIMQuery) (accounts.SCIMPage[accounts.SCIMUser], error) {
-	return listSCIM(ctx, q, "list SCIM users", scimUsers, scimUserCols, sq, scanSCIMUser)
+	page, err := listSCIM(ctx, q, "list SCIM users", scimUsers, scimUserCols, sq, scanSCIMUser)
+	if err != nil || !sq.WithGroups || len(page.Resources) == 0 {
+		return page, err
+	}
+	// In-process: a second statement costs no round trip.
+	ids := make([]string, len(page.Resources))
+	for i, u := range page.Resources {
+		ids[i] = u.UserID
+	}
+	page.Groups, err = q.ListSCIMUsersGroups(ctx, sq.TeamID, ids)
+	return page, err
 }
 
 func (q queries) ListSCIMGroups(ctx context.Context, sq accounts.SCIMQuery) (accounts.SCIMPage[accounts.SCIMGroup], error) {

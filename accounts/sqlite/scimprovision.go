@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/idbridge/idbridge/accounts"
 )
@@ -44,6 +43,6 @@ func (s *Store) ProvisionSCIMUser(ctx context.Context, u accounts.User, su accou
 // ApplySCIMUserUpdate declines: with the database in the process, the
 // transaction's statements cost no round trips, so the caller's InTx is
 // as fast.
-func (s *Store) ApplySCIMUserUpdate(context.Context, accounts.SCIMUser, accounts.SCIMUserFields, time.Time, accounts.AuditEvent) (accounts.SCIMUser, error) {
+func (s *Store) ApplySCIMUserUpdate(context.Context, accounts.SCIMUserUpdate) (accounts.SCIMUser, error) {
 	return accounts.SCIMUser{}, accounts.ErrConflict
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/idbridge/idbridge/accounts"
 )
@@ -35,6 +36,33 @@ func testSCIMGroupMemberRefs(t *testing.T, newStore newStoreFunc) {
 		got, err = s.ListSCIMUsersGroups(ctx, team.ID, nil)
 		if err != nil || len(got) != 0 {
 			t.Errorf("ListSCIMUsersGroups of no users = %v, %v; want none", got, err)
+		}
+	})
+
+	t.Run("ListSCIMUsers with WithGroups returns the page's users' groups as ListSCIMUsersGroups does", func(t *testing.T) {
+		t.Parallel()
+		s, ctx := newStore(t), t.Context()
+		team, other := createTeam(t, s, "acme"), createTeam(t, s, "other")
+		ann, ben := createSCIMUser(t, s, team.ID, "ann", base()), createSCIMUser(t, s, team.ID, "ben", base().Add(time.Second))
+		cat := createSCIMUser(t, s, team.ID, "cat", base().Add(2*time.Second))
+		ops, admins := createSCIMGroup(t, s, team.ID, "ops", base()), createSCIMGroup(t, s, team.ID, "Admins", base())
+		addSCIMMembers(t, s, team.ID, ops.ID, ann.UserID, ben.UserID, cat.UserID)
+		addSCIMMembers(t, s, team.ID, admins.ID, ann.UserID)
+		elsewhere := createSCIMGroup(t, s, other.ID, "Elsewhere", base())
+		addSCIMMembers(t, s, other.ID, elsewhere.ID, createSCIMUser(t, s, other.ID, "dan", base()).UserID)
+
+		// The first page of two: cat's membership is not on it.
+		page, err := s.ListSCIMUsers(ctx, accounts.SCIMQuery{TeamID: team.ID, Count: 2, WithGroups: true})
+		noErr(t, err)
+		want, err := s.ListSCIMUsersGroups(ctx, team.ID, []string{ann.UserID, ben.UserID})
+		noErr(t, err)
+		slices.SortStableFunc(page.Groups, func(a, b accounts.SCIMUserGroup) int { return strings.Compare(a.UserID, b.UserID) })
+		if page.Total != 3 || len(page.Resources) != 2 || len(want) != 3 || !slices.Equal(page.Groups, want) {
+			t.Errorf("page total %d, %d users, groups %v; want 3, 2, %v", page.Total, len(page.Resources), page.Groups, want)
+		}
+		page, err = s.ListSCIMUsers(ctx, accounts.SCIMQuery{TeamID: team.ID, Count: 2})
+		if err != nil || len(page.Groups) != 0 {
+			t.Errorf("without WithGroups: groups %v, %v; want none", page.Groups, err)
 		}
 	})
 

@@ -85,7 +85,7 @@ func testSCIMProvision(t *testing.T, newStore newStoreFunc) {
 }
 
 func testSCIMApplyUpdate(t *testing.T, newStore newStoreFunc) {
-	t.Run("ApplySCIMUserUpdate applies a deactivation whole or declines with ErrConflict and writes nothing", func(t *testing.T) {
+	t.Run("ApplySCIMUserUpdate applies a deactivation whole, notices included, or declines with ErrConflict and writes nothing", func(t *testing.T) {
 		t.Parallel()
 		s, ctx := newStore(t), t.Context()
 		team := createTeam(t, s, "acme")
@@ -94,25 +94,43 @@ func testSCIMApplyUpdate(t *testing.T, newStore newStoreFunc) {
 		f := accounts.SCIMUserFields{UserName: "alice", Email: u.Email, Name: "Alice", Active: false, Document: doc(map[string]any{"userName": "alice"})}
 		ev := accounts.AuditEvent{ID: uuid.NewString(), TeamID: team.ID, ActorKind: accounts.ActorSCIMToken, ActorID: "tok",
 			Action: "scim.user.update", TargetID: u.ID, Details: map[string]string{"version": "2"}, CreatedAt: at(time.Minute)}
-		got, err := s.ApplySCIMUserUpdate(ctx, su, f, at(time.Minute), ev)
+		notice := accounts.Notification{ID: uuid.NewString(), UserID: u.ID, Category: accounts.CategorySecurity,
+			Title: "You were signed out by your team", CreatedAt: at(time.Minute)}
+		mail := accounts.OutboxMessage{ID: uuid.NewString(), Channel: accounts.ChannelEmail, Recipient: u.Email,
+			Subject: notice.Title, Body: "Hello", CreatedAt: at(time.Minute), NextAttemptAt: at(time.Minute)}
+		up := accounts.SCIMUserUpdate{Cur: su, Fields: f, At: at(time.Minute), Event: ev,
+			Deactivation: &accounts.NoticeRows{Notifications: []accounts.Notification{notice}, Outbox: []accounts.OutboxMessage{mail}}}
+		// Without a plan for telling the person, a deactivation is declined.
+		if _, err := s.ApplySCIMUserUpdate(ctx, accounts.SCIMUserUpdate{Cur: su, Fields: f, At: at(time.Minute), Event: ev}); !errors.Is(err, accounts.ErrConflict) {
+			t.Fatalf("ApplySCIMUserUpdate of a deactivation without notices = %v, want ErrConflict", err)
+		}
+		got, err := s.ApplySCIMUserUpdate(ctx, up)
 		acct, gerr := s.GetUser(ctx, u.ID)
 		noErr(t, gerr)
 		cur, gerr := s.GetSCIMUser(ctx, team.ID, u.ID)
+		noErr(t, gerr)
+		inbox, gerr := s.ListNotifications(ctx, u.ID, 10)
+		noErr(t, gerr)
+		outbox, gerr := s.ListOutbox(ctx, accounts.ChannelEmail, 10)
 		noErr(t, gerr)
 		switch {
 		case err == nil:
 			if got.Version != 2 || cur.Version != 2 || cur.Active || acct.Status != accounts.StatusDeactivated {
 				t.Errorf("applied: returned %+v, stored %+v, account %+v", got, cur, acct)
 			}
+			if len(inbox) != 1 || inbox[0].ID != notice.ID || len(outbox) != 1 || outbox[0].ID != mail.ID {
+				t.Errorf("applied: inbox %+v, outbox %+v; want the notice and the email", inbox, outbox)
+			}
 		case errors.Is(err, accounts.ErrConflict):
-			if cur.Version != 1 || !cur.Active || acct.Status != accounts.StatusActive {
-				t.Errorf("declined but wrote: stored %+v, account %+v", cur, acct)
+			if cur.Version != 1 || !cur.Active || acct.Status != accounts.StatusActive || len(inbox) != 0 || len(outbox) != 0 {
+				t.Errorf("declined but wrote: stored %+v, account %+v, inbox %+v, outbox %+v", cur, acct, inbox, outbox)
 			}
 		default:
 			t.Fatalf("ApplySCIMUserUpdate = %v, want nil or ErrConflict", err)
 		}
 		// A version that moved on is never applied.
-		if _, err := s.ApplySCIMUserUpdate(ctx, accounts.SCIMUser{TeamID: team.ID, UserID: u.ID, Version: 99}, f, at(time.Hour), ev); !errors.Is(err, accounts.ErrConflict) {
+		up.Cur, up.At = accounts.SCIMUser{TeamID: team.ID, UserID: u.ID, Version: 99}, at(time.Hour)
+		if _, err := s.ApplySCIMUserUpdate(ctx, up); !errors.Is(err, accounts.ErrConflict) {
 			t.Errorf("ApplySCIMUserUpdate at a stale version = %v, want ErrConflict", err)
 		}
 	})

@@ -131,6 +131,7 @@ func TestServeRefusesUnsafeConfig(t *testing.T) {
 		{"a re-auth window under a minute", keys, []string{"--reauth-window", "10s"}, "--reauth-window must be at least 1m"},
 		{"an SMTP relay without a From address", keys, []string{"--smtp-url", "smtp://mail.example.com:587"}, "--mail-from is required"},
 		{"an SMTP URL of another scheme", keys, []string{"--smtp-url", "http://mail.example.com", "--mail-from", "a@example.com"}, "--smtp-url must be"},
+		{"profiles on a public address", keys, []string{"--pprof-addr", "0.0.0.0:6060"}, "--pprof-addr must be a loopback address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,6 +50,9 @@ type config struct {
 	GoogleClientSecretFile string
 	SAMLSkew               time.Duration
 	MetadataRefresh        time.Duration
+	// PprofAddr, when set, serves Go's profiling endpoints on a separate
+	// loopback listener.
+	PprofAddr string
 }
 
 func serveFlags(c cli, args []string) (config, error) {
@@ -77,6 +80,7 @@ func serveFlags(c cli, args []string) (config, error) {
 	fs.StringVar(&cfg.GoogleClientSecretFile, "google-client-secret-file", "", "file holding the Google OAuth client secret")
 	fs.DurationVar(&cfg.SAMLSkew, "saml-clock-skew", 90*time.Second, "clock skew allowed on SAML assertion time windows (at most 180s)")
 	fs.DurationVar(&cfg.MetadataRefresh, "saml-metadata-refresh", time.Hour, "how often IdP metadata URLs are fetched again")
+	fs.StringVar(&cfg.PprofAddr, "pprof-addr", "", "serve /debug/pprof/ on this loopback address, apart from --addr (empty: off)")
 	if err := parseFlags(c, fs, args); err != nil {
 		return config{}, err
 	}
@@ -108,6 +112,7 @@ func (cfg config) validate() error {
 		{(cfg.GoogleClientID == "") == (cfg.GoogleClientSecretFile == ""), "set both --google-client-id and --google-client-secret-file, or neither"},
 		{cfg.SAMLSkew >= 0 && cfg.SAMLSkew <= 180*time.Second, "--saml-clock-skew is between 0 and 180s"},
 		{cfg.MetadataRefresh >= time.Minute, "--saml-metadata-refresh must be at least 1m"},
+		{cfg.PprofAddr == "" || loopbackAddr(cfg.PprofAddr), "--pprof-addr must be a loopback address, e.g. 127.0.0.1:6060"},
 	}
 	for _, ch := range checks {
 		if !ch.ok {

@@ -213,6 +213,10 @@ func TestSCIMUserLifecycle(t *testing.T) {
 		if r := person.postJSON("/api/v1/signin", `{"login":"alice@acme.test","password":"correct horse battery staple"}`); r.status != http.StatusOK {
 			t.Fatalf("signin after reactivation: %d %s", r.status, r.body)
 		}
+		// The deactivation told the person why they were signed out.
+		if inbox := person.get("/api/v1/me/inbox"); inbox.status != http.StatusOK || strings.Count(string(inbox.body), "You were signed out by your team") != 1 {
+			t.Fatalf("inbox after reactivation: %d %s; want one 'signed out by your team' notice", inbox.status, inbox.body)
+		}
 		wantProblem(t, newClient(t, srv.url).do(http.MethodGet, "/api/v1/me", "", "", "Cookie", "idbridge_session="+oldSession), http.StatusUnauthorized, "session_expired")
 
 		// If-Match with a stale version changes nothing.

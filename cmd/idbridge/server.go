@@ -71,6 +71,11 @@ func runServe(ctx context.Context, c cli, args []string) error {
 	}
 	log.Info("idbridge starting", "config", cfg)
 	fmt.Fprintf(c.stdout, "idbridge listening on http://%s (base URL %s)\n", ln.Addr(), cfg.BaseURL)
+	if cfg.PprofAddr != "" {
+		if err := startPprof(ctx, cfg.PprofAddr, c.stdout, log); err != nil {
+			return err
+		}
+	}
 
 	go purgeLoop(ctx, svc, log)
 	if delivery.Mail == nil {
