@@ -128,9 +128,7 @@ func (s *Service) openSession(ctx context.Context, tx Tx, o sessionOpening) erro
 			return err
 		}
 	}
-	sess.CreatedAt, sess.LastSeenAt = now, now
-	sess.IdleExpiresAt, sess.AbsExpiresAt = now.Add(p.Idle), now.Add(p.Absolute)
-	if err := tx.CreateSession(ctx, sess); err != nil {
+	if err := insertSession(ctx, tx, sess, p, now); err != nil {
 		return err
 	}
 	e, err := s.auditEvent(Actor{Kind: ActorUser, ID: u.ID, IP: sess.IP}, "", "session.start", sess.ID,
@@ -173,6 +171,12 @@ func (s *Service) createSession(ctx context.Context, tx Tx, sess *Session, now t
 	if err != nil {
 		return err
 	}
+	return insertSession(ctx, tx, sess, p, now)
+}
+
+// insertSession stamps sess as starting at now with the lifetimes of p and
+// inserts it inside tx.
+func insertSession(ctx context.Context, tx Tx, sess *Session, p SessionProfile, now time.Time) error {
 	sess.CreatedAt, sess.LastSeenAt = now, now
 	sess.IdleExpiresAt, sess.AbsExpiresAt = now.Add(p.Idle), now.Add(p.Absolute)
 	return tx.CreateSession(ctx, sess)
