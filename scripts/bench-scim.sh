@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make bench-scim: starts idbridge on a scratch PostgreSQL database on
 # loopback, then runs cmd/scimbench, which prints the raw database ceiling
-# and the SCIM rates side by side. Everything it creates it removes.
+# and the SCIM rates side by side. With SCIM_BENCH_TOOL=scimscale (make
+# bench-scim-scale) it runs cmd/scimscale on the same set-up instead.
+# Everything it creates it removes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,14 +11,19 @@ if [[ -z "${INSIDE_WITH_POSTGRES:-}" ]]; then
 	INSIDE_WITH_POSTGRES=1 exec ./scripts/with-postgres.sh "$0" "$@"
 fi
 
+tool=${SCIM_BENCH_TOOL:-scimbench}
+case "$tool" in
+scimbench | scimscale) ;;
+*) echo "bench-scim: SCIM_BENCH_TOOL is scimbench or scimscale" >&2; exit 2 ;;
+esac
 go build -o bin/idbridge ./cmd/idbridge
-go build -o bin/scimbench ./cmd/scimbench
+go build -o "bin/$tool" "./cmd/$tool"
 
 server_url=${TEST_DATABASE_URL%%\?*}
 server_url=${server_url%/*}
-db_name="idbridge_bench_$$"
+db_name="idbridge_${tool}_$$"
 db="$server_url/$db_name?sslmode=disable"
-work=$(mktemp -d /tmp/idbridge-bench.XXXXXX)
+work=$(mktemp -d "/tmp/idbridge-$tool.XXXXXX")
 pid=""
 cleanup() {
 	[[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
@@ -42,4 +49,6 @@ done
 addr=$(sed -n 's/^idbridge listening on \(http:\/\/[^ ]*\).*/\1/p' "$work/out")
 [[ -n "$addr" ]] || { cat "$work/err" >&2; exit 1; }
 
-./bin/scimbench --server "$addr" --token "$token" --db "$db" "$@"
+extra=()
+[[ "$tool" == scimscale ]] && extra=(--server-pid "$pid") # it reads the server's peak RSS
+"./bin/$tool" --server "$addr" --token "$token" --db "$db" "${extra[@]}" "$@"
