@@ -18,12 +18,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/idbridge/idbridge/cmd/internal/loadtest"
 )
 
 func main() {
@@ -64,76 +64,20 @@ func run() error {
 	fmt.Printf("%d clients, %s per phase\n\n", cfg.clients, cfg.duration)
 	fmt.Printf("%-34s %10s %9s %9s %7s %8s\n", "operation", "req/s", "p50 ms", "p99 ms", "errors", "of raw")
 	for i := range raw {
-		fmt.Println(raw[i].line(0))
-		fmt.Println(scim[i].line(raw[i].rate()))
+		fmt.Println(line(raw[i], 0))
+		fmt.Println(line(scim[i], raw[i].Rate()))
 	}
 	return nil
 }
 
-// result is one phase's outcome.
-type result struct {
-	name      string
-	n, errors int64
-	elapsed   time.Duration
-	latencies []time.Duration
-}
-
-func (r result) rate() float64 { return float64(r.n) / r.elapsed.Seconds() }
-
-func (r result) pct(p float64) float64 {
-	if len(r.latencies) == 0 {
-		return 0
-	}
-	i := int(p * float64(len(r.latencies)-1))
-	return float64(r.latencies[i].Microseconds()) / 1000
-}
-
-func (r result) line(base float64) string {
-	share := ""
-	if base > 0 {
-		share = fmt.Sprintf("%7.0f%%", 100*r.rate()/base)
-	}
-	return fmt.Sprintf("%-34s %10.0f %9.2f %9.2f %7d %8s", r.name, r.rate(), r.pct(0.50), r.pct(0.99), r.errors, share)
-}
-
-// phase runs op from `clients` goroutines for d and collects latencies.
-// op gets the worker number and the worker's call count.
-func phase(name string, clients int, d time.Duration, op func(worker, i int) error) result {
-	var (
-		mu     sync.Mutex // guards lats
-		lats   []time.Duration
-		n, bad atomic.Int64
-		wg     sync.WaitGroup
-	)
-	deadline := time.Now().Add(d)
-	start := time.Now()
-	for w := range clients {
-		wg.Go(func() {
-			var local []time.Duration
-			for i := 0; time.Now().Before(deadline); i++ {
-				t0 := time.Now()
-				err := op(w, i)
-				local = append(local, time.Since(t0))
-				n.Add(1)
-				if err != nil {
-					if bad.Add(1) == 1 {
-						fmt.Fprintf(os.Stderr, "%s: first error: %v\n", name, err)
-					}
-				}
-			}
-			mu.Lock()
-			lats = append(lats, local...)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	slices.Sort(lats)
-	return result{name: name, n: n.Load(), errors: bad.Load(), elapsed: time.Since(start), latencies: lats}
+// line prints r as a row of the table, with its share of base.
+func line(r loadtest.Result, base float64) string {
+	return fmt.Sprintf("%-34s %10.0f %9.2f %9.2f %7d %8s", r.Name, r.Rate(), r.Pct(0.50), r.Pct(0.99), r.Errors, r.Share(base))
 }
 
 // rawCeiling measures what the database does with no application in front:
 // one statement per operation on a scratch table shaped like scim_users.
-func rawCeiling(ctx context.Context, cfg config) ([]result, error) {
+func rawCeiling(ctx context.Context, cfg config) ([]loadtest.Result, error) {
 	pcfg, err := pgxpool.ParseConfig(cfg.db)
 	if err != nil {
 		return nil, err
@@ -153,7 +97,7 @@ func rawCeiling(ctx context.Context, cfg config) ([]result, error) {
 	defer pool.Exec(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS scimbench_raw`)
 	key := func(w, i int) string { return fmt.Sprintf("raw-%d-%d", w, i) }
 	var maxI sync.Map // worker → rows inserted
-	ins := phase("raw INSERT (1 row)", cfg.clients, cfg.duration, func(w, i int) error {
+	ins := loadtest.For("raw INSERT (1 row)", cfg.clients, cfg.duration, func(w, i int) error {
 		_, err := pool.Exec(ctx, `INSERT INTO scimbench_raw VALUES ($1, 't', $1, true, '{"userName":"x"}')`, key(w, i))
 		maxI.Store(w, i+1)
 		return err
@@ -166,20 +110,20 @@ func rawCeiling(ctx context.Context, cfg config) ([]result, error) {
 		}
 		return key(w, i%n)
 	}
-	sel := phase("raw SELECT by indexed key", cfg.clients, cfg.duration, func(w, i int) error {
+	sel := loadtest.For("raw SELECT by indexed key", cfg.clients, cfg.duration, func(w, i int) error {
 		var doc []byte
 		return pool.QueryRow(ctx, `SELECT document FROM scimbench_raw WHERE team_id = 't' AND user_name_key = $1`, rows(w, i)).Scan(&doc)
 	})
-	upd := phase("raw UPDATE by id", cfg.clients, cfg.duration, func(w, i int) error {
+	upd := loadtest.For("raw UPDATE by id", cfg.clients, cfg.duration, func(w, i int) error {
 		_, err := pool.Exec(ctx, `UPDATE scimbench_raw SET active = false WHERE id = $1`, rows(w, i))
 		return err
 	})
-	return []result{ins, sel, upd}, nil
+	return []loadtest.Result{ins, sel, upd}, nil
 }
 
 // scimRates drives the server the way an identity provider's initial sync
 // and lifecycle pushes do.
-func scimRates(ctx context.Context, cfg config) ([]result, error) {
+func scimRates(ctx context.Context, cfg config) ([]loadtest.Result, error) {
 	client := &http.Client{
 		Timeout:   10 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: cfg.clients, MaxConnsPerHost: cfg.clients},
@@ -188,7 +132,7 @@ func scimRates(ctx context.Context, cfg config) ([]result, error) {
 	userName := func(w, i int) string { return fmt.Sprintf("bench-%d-%d-%d@bench.test", run, w, i) }
 	var idsMu sync.Mutex // guards ids
 	ids := map[int][]string{}
-	create := phase("SCIM POST /Users", cfg.clients, cfg.duration, func(w, i int) error {
+	create := loadtest.For("SCIM POST /Users", cfg.clients, cfg.duration, func(w, i int) error {
 		body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":%q,"externalId":"ext-%d-%d",
 			"name":{"givenName":"Bench","familyName":"User"},"emails":[{"value":%q,"type":"work","primary":true}],"active":true}`,
 			userName(w, i), w, i, userName(w, i))
@@ -212,7 +156,7 @@ func scimRates(ctx context.Context, cfg config) ([]result, error) {
 		}
 		return i % len(list), list[i%len(list)]
 	}
-	filter := phase(`SCIM GET /Users?filter=userName eq`, cfg.clients, cfg.duration, func(w, i int) error {
+	filter := loadtest.For(`SCIM GET /Users?filter=userName eq`, cfg.clients, cfg.duration, func(w, i int) error {
 		j, _ := pick(w, i)
 		q := "/Users?filter=" + url.QueryEscape(fmt.Sprintf(`userName eq %q`, userName(w, j)))
 		var out struct {
@@ -226,12 +170,12 @@ func scimRates(ctx context.Context, cfg config) ([]result, error) {
 		}
 		return nil
 	})
-	deactivate := phase("SCIM PATCH active=false", cfg.clients, cfg.duration, func(w, i int) error {
+	deactivate := loadtest.For("SCIM PATCH active=false", cfg.clients, cfg.duration, func(w, i int) error {
 		_, id := pick(w, i)
 		body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`
 		return call(ctx, client, cfg, http.MethodPatch, "/Users/"+id, body, http.StatusOK, nil)
 	})
-	return []result{create, filter, deactivate}, nil
+	return []loadtest.Result{create, filter, deactivate}, nil
 }
 
 func call(ctx context.Context, client *http.Client, cfg config, method, path, body string, want int, out any) error {

@@ -30,8 +30,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime/pprof"
-	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +38,7 @@ import (
 	"github.com/idbridge/idbridge/accounts"
 	"github.com/idbridge/idbridge/accounts/keyring"
 	"github.com/idbridge/idbridge/accounts/postgres"
+	"github.com/idbridge/idbridge/cmd/internal/loadtest"
 	"github.com/idbridge/idbridge/sso"
 )
 
@@ -126,19 +125,19 @@ func run() error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	var bare, acs, ins, callback result
+	var bare, acs, ins, callback loadtest.Result
 	for r := range cfg.rounds {
 		lo, hi := r*cfg.responses/cfg.rounds, (r+1)*cfg.responses/cfg.rounds
 		fmt.Fprintf(os.Stderr, "round %d of %d…\n", r+1, cfg.rounds)
 		// Alternate which goes first, so neither always meets a warmer
 		// (or busier) machine.
 		yard := func() {
-			bare = bare.merge(env.bareValidation(samlFlows[lo:hi], cfg.clients))
-			ins = ins.merge(raw.phase(cfg.duration / time.Duration(cfg.rounds)))
+			bare = bare.Merge(env.bareValidation(samlFlows[lo:hi], cfg.clients))
+			ins = ins.Merge(raw.phase(cfg.duration / time.Duration(cfg.rounds)))
 		}
 		ours := func() {
-			acs = acs.merge(env.acs(samlFlows[lo:hi], cfg.clients))
-			callback = callback.merge(env.oidcCallbacks(oidcFlows[lo:hi], cfg.clients))
+			acs = acs.Merge(env.acs(samlFlows[lo:hi], cfg.clients))
+			callback = callback.Merge(env.oidcCallbacks(oidcFlows[lo:hi], cfg.clients))
 		}
 		if r%2 == 0 {
 			yard()
@@ -153,10 +152,10 @@ func run() error {
 	fmt.Printf("%d clients, PostgreSQL, %d alternating rounds; only our side is timed (responses signed,\n", cfg.clients, cfg.rounds)
 	fmt.Printf("ID tokens minted and sign-ins started before the clock starts)\n\n")
 	fmt.Printf("%-58s %9s %8s %8s %7s %8s %s\n", "operation", "per s", "p50 ms", "p99 ms", "errors", "share", "target")
-	fmt.Println(bare.line(0, ""))
-	fmt.Println(acs.line(bare.rate(), "≥ 50% of bare validation, p99 ≤ 50 ms"))
-	fmt.Println(ins.line(0, ""))
-	fmt.Println(callback.line(ins.rate(), "≥ 30% of raw INSERT, p99 ≤ 50 ms"))
+	fmt.Println(line(bare, 0, ""))
+	fmt.Println(line(acs, bare.Rate(), "≥ 50% of bare validation, p99 ≤ 50 ms"))
+	fmt.Println(line(ins, 0, ""))
+	fmt.Println(line(callback, ins.Rate(), "≥ 30% of raw INSERT, p99 ≤ 50 ms"))
 	fmt.Printf("\nOIDC: the provider's token endpoint (a lookup of the pre-minted answer) took %.3f ms on average\n"+
 		"inside each callback; it is part of the callback's latency above.\n", env.op.meanTokenTime())
 	return nil
@@ -225,74 +224,10 @@ func (b *bench) close() {
 	b.op.srv.Close()
 }
 
-// result is one phase's outcome.
-type result struct {
-	name      string
-	n, errors int64
-	elapsed   time.Duration
-	latencies []time.Duration
-}
-
-func (r result) rate() float64 { return float64(r.n) / r.elapsed.Seconds() }
-
-// merge adds another round of the same operation.
-func (r result) merge(o result) result {
-	lats := slices.Concat(r.latencies, o.latencies)
-	slices.Sort(lats)
-	return result{name: o.name, n: r.n + o.n, errors: r.errors + o.errors, elapsed: r.elapsed + o.elapsed, latencies: lats}
-}
-
-func (r result) pct(p float64) float64 {
-	if len(r.latencies) == 0 {
-		return 0
-	}
-	return float64(r.latencies[int(p*float64(len(r.latencies)-1))].Microseconds()) / 1000
-}
-
-func (r result) line(base float64, target string) string {
-	share := ""
-	if base > 0 {
-		share = fmt.Sprintf("%7.0f%%", 100*r.rate()/base)
-	}
-	return fmt.Sprintf("%-58s %9.0f %8.2f %8.2f %7d %8s %s", r.name, r.rate(), r.pct(0.50), r.pct(0.99), r.errors, share, target)
-}
-
-// phase runs op for items 0..n-1 from `clients` goroutines (or, with n
-// <= 0, until d has passed) and collects latencies.
-func phase(name string, clients, n int, d time.Duration, op func(worker, i int) error) result {
-	var (
-		mu        sync.Mutex // guards lats
-		lats      []time.Duration
-		done, bad atomic.Int64
-		next      atomic.Int64
-		wg        sync.WaitGroup
-	)
-	deadline := time.Now().Add(d)
-	start := time.Now()
-	for w := range clients {
-		wg.Go(func() {
-			var local []time.Duration
-			for {
-				i := int(next.Add(1) - 1)
-				if (n > 0 && i >= n) || (n <= 0 && time.Now().After(deadline)) {
-					break
-				}
-				t0 := time.Now()
-				err := op(w, i)
-				local = append(local, time.Since(t0))
-				done.Add(1)
-				if err != nil && bad.Add(1) == 1 {
-					fmt.Fprintf(os.Stderr, "%s: first error: %v\n", name, err)
-				}
-			}
-			mu.Lock()
-			lats = append(lats, local...)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	slices.Sort(lats)
-	return result{name: name, n: done.Load(), errors: bad.Load(), elapsed: time.Since(start), latencies: lats}
+// line prints r as a row of the table, with its share of base and the
+// target that share is held to.
+func line(r loadtest.Result, base float64, target string) string {
+	return fmt.Sprintf("%-58s %9.0f %8.2f %8.2f %7d %8s %s", r.Name, r.Rate(), r.Pct(0.50), r.Pct(0.99), r.Errors, r.Share(base), target)
 }
 
 // rawInsert is the database's yardstick: one-row INSERTs on a pool of
@@ -321,9 +256,9 @@ func newRawInsert(ctx context.Context, cfg config) (*rawInsert, error) {
 	return &rawInsert{pool: pool, clients: cfg.clients}, nil
 }
 
-func (r *rawInsert) phase(d time.Duration) result {
+func (r *rawInsert) phase(d time.Duration) loadtest.Result {
 	ctx := context.Background()
-	return phase("raw INSERT (1 row)", r.clients, 0, d, func(_, _ int) error {
+	return loadtest.For("raw INSERT (1 row)", r.clients, d, func(_, _ int) error {
 		_, err := r.pool.Exec(ctx, `INSERT INTO ssobench_raw VALUES ($1, 'u', '\x00', now())`, fmt.Sprint(r.next.Add(1)))
 		return err
 	})

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/idbridge/idbridge/cmd/internal/loadtest"
 )
 
 // localOP is an OpenID provider on loopback whose token endpoint answers
@@ -108,7 +110,7 @@ type pendingFlow struct {
 func (b *bench) oidcFlows(n, clients int) ([]pendingFlow, error) {
 	client := noRedirects(clients)
 	flows := make([]pendingFlow, n)
-	setup := phase("(start OIDC sign-ins)", clients, n, 0, func(_, i int) error {
+	setup := loadtest.Each("(start OIDC sign-ins)", clients, n, func(_, i int) error {
 		resp, err := client.Get(b.srv.URL + "/sso/start?connection=" + b.oidcConn.ID)
 		if err != nil {
 			return err
@@ -129,16 +131,16 @@ func (b *bench) oidcFlows(n, clients int) ([]pendingFlow, error) {
 			callback: fmt.Sprintf("%s/sso/oidc/%s/callback?code=%s&state=%s", b.srv.URL, b.oidcConn.ID, code, q.Get("state"))}
 		return nil
 	})
-	if setup.errors > 0 {
-		return nil, fmt.Errorf("%d OIDC sign-ins did not start", setup.errors)
+	if setup.Errors > 0 {
+		return nil, fmt.Errorf("%d OIDC sign-ins did not start", setup.Errors)
 	}
 	return flows, nil
 }
 
 // oidcCallbacks times the callbacks of sign-ins started before.
-func (b *bench) oidcCallbacks(flows []pendingFlow, clients int) result {
+func (b *bench) oidcCallbacks(flows []pendingFlow, clients int) loadtest.Result {
 	client := noRedirects(clients)
-	return phase("OIDC callback (state, code, ID token, JIT, session)", clients, len(flows), 0, func(_, i int) error {
+	return loadtest.Each("OIDC callback (state, code, ID token, JIT, session)", clients, len(flows), func(_, i int) error {
 		req, _ := http.NewRequest(http.MethodGet, flows[i].callback, nil)
 		req.Header.Set("Cookie", flows[i].cookie)
 		resp, err := client.Do(req)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/idbridge/idbridge/accounts"
 	"github.com/idbridge/idbridge/accounts/keyring"
+	"github.com/idbridge/idbridge/cmd/internal/loadtest"
 	"github.com/idbridge/idbridge/sso/saml"
 )
 
@@ -124,7 +125,7 @@ type samlFlow struct {
 func (b *bench) samlFlows(n, clients int) ([]samlFlow, error) {
 	client := noRedirects(clients)
 	flows := make([]samlFlow, n)
-	res := phase("(start SAML sign-ins and sign responses)", clients, n, 0, func(_, i int) error {
+	res := loadtest.Each("(start SAML sign-ins and sign responses)", clients, n, func(_, i int) error {
 		resp, err := client.Get(b.srv.URL + "/sso/start?connection=" + b.samlConn.ID)
 		if err != nil {
 			return err
@@ -148,8 +149,8 @@ func (b *bench) samlFlows(n, clients int) ([]samlFlow, error) {
 			form: url.Values{"SAMLResponse": {encode(signed)}}.Encode()}
 		return nil
 	})
-	if res.errors > 0 {
-		return nil, fmt.Errorf("%d SAML sign-ins did not start", res.errors)
+	if res.Errors > 0 {
+		return nil, fmt.Errorf("%d SAML sign-ins did not start", res.Errors)
 	}
 	return flows, nil
 }
@@ -196,9 +197,9 @@ func (s *samlIdP) response(i int, inResponseTo string) ([]byte, error) {
 
 // bareValidation is crewjam/saml validating the same responses, nothing
 // else: no replay record, no request consumed, no account, no session.
-func (b *bench) bareValidation(flows []samlFlow, clients int) result {
+func (b *bench) bareValidation(flows []samlFlow, clients int) loadtest.Result {
 	acs := b.idp.bare.AcsURL
-	return phase("crewjam/saml validation alone", clients, len(flows), 0, func(_, i int) error {
+	return loadtest.Each("crewjam/saml validation alone", clients, len(flows), func(_, i int) error {
 		sp := b.idp.bare
 		_, err := sp.ParseXMLResponse(flows[i].response, []string{flows[i].requestID}, acs)
 		return err
@@ -206,9 +207,9 @@ func (b *bench) bareValidation(flows []samlFlow, clients int) result {
 }
 
 // acs posts each response to the ACS as the browser would.
-func (b *bench) acs(flows []samlFlow, clients int) result {
+func (b *bench) acs(flows []samlFlow, clients int) loadtest.Result {
 	client := noRedirects(clients)
-	return phase("SAML ACS (validate, request, replay record, JIT, session)", clients, len(flows), 0, func(_, i int) error {
+	return loadtest.Each("SAML ACS (validate, request, replay record, JIT, session)", clients, len(flows), func(_, i int) error {
 		req, _ := http.NewRequest(http.MethodPost, b.idp.acs, strings.NewReader(flows[i].form))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Cookie", flows[i].cookie)
