@@ -2,31 +2,12 @@ package sqlite
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/idbridge/idbridge/accounts"
+	"github.com/idbridge/idbridge/accounts/internal/ssoconfig"
 )
-
-// ssoConfig is the JSON in sso_connections.config.
-type ssoConfig struct {
-	SAML    *accounts.SAMLConfig      `json:"saml,omitempty"`
-	OIDC    *accounts.OIDCConfig      `json:"oidc,omitempty"`
-	Mapping accounts.AttributeMapping `json:"mapping"`
-}
-
-func connectionConfig(c *accounts.SSOConnection) (string, error) {
-	cfg := ssoConfig{Mapping: c.Mapping}
-	switch c.Protocol {
-	case accounts.ProtocolSAML:
-		cfg.SAML = &c.SAML
-	case accounts.ProtocolOIDC:
-		cfg.OIDC = &c.OIDC
-	}
-	b, err := json.Marshal(cfg)
-	return string(b), err
-}
 
 const connectionCols = `id, coalesce(team_id, ''), protocol, name, enabled, config, created_at, updated_at`
 
@@ -38,23 +19,15 @@ func scanConnection(row scanner) (accounts.SSOConnection, error) {
 		return accounts.SSOConnection{}, err
 	}
 	c.Protocol = accounts.SSOProtocol(protocol)
-	var cfg ssoConfig
-	if err := json.Unmarshal([]byte(config), &cfg); err != nil {
-		return accounts.SSOConnection{}, fmt.Errorf("sso connection %s config: %w", c.ID, err)
+	if err := ssoconfig.Decode(&c, []byte(config)); err != nil {
+		return accounts.SSOConnection{}, err
 	}
-	if cfg.SAML != nil {
-		c.SAML = *cfg.SAML
-	}
-	if cfg.OIDC != nil {
-		c.OIDC = *cfg.OIDC
-	}
-	c.Mapping = cfg.Mapping
 	return c, nil
 }
 
 func (q queries) CreateSSOConnection(ctx context.Context, c *accounts.SSOConnection) error {
 	c.CreatedAt, c.UpdatedAt = micro(c.CreatedAt), micro(c.UpdatedAt)
-	config, err := connectionConfig(c)
+	config, err := ssoconfig.Encode(c)
 	if err != nil {
 		return fmt.Errorf("sqlite: create sso connection: %w", err)
 	}
@@ -105,7 +78,7 @@ func (q queries) UpdateSSOConnection(ctx context.Context, id string, fn func(c *
 		}
 		c.ID, c.TeamID, c.Protocol, c.CreatedAt = old.ID, old.TeamID, old.Protocol, old.CreatedAt
 		c.UpdatedAt = micro(c.UpdatedAt)
-		config, err := connectionConfig(&c)
+		config, err := ssoconfig.Encode(&c)
 		if err != nil {
 			return fmt.Errorf("sqlite: update sso connection: %w", err)
 		}
